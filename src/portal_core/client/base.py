@@ -1,0 +1,295 @@
+"""`PortalClient`: the async interface the TUI and CLI see, implemented by `LocalClient` (services
+in-process, off the event loop) and `RemoteClient` (HTTP to `portal serve`).
+
+Every method raises only `PortalError` subclasses. A signed-in client holds its session token; methods
+that act for a user raise `SessionExpired` once the session's idle or absolute limit has passed.
+Service methods carry the same names and arguments, with the acting principal first.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import datetime
+
+from portal_core.models.audit import AuditEntry
+from portal_core.models.common import Page
+from portal_core.models.documents import Document, DocumentSummary
+from portal_core.models.identity import (
+    Account,
+    AccountSettings,
+    AdminHandover,
+    ConsolidationResult,
+    LegacyMigration,
+    Notification,
+    OutboxMail,
+    ProviderBrief,
+    Registration,
+    RegistrationOutcome,
+    RegistrationProof,
+    Role,
+    SignInResult,
+    TotpEnrollment,
+    UserBrief,
+)
+from portal_core.models.reviews import (
+    BulkDecision,
+    CampaignSummary,
+    ReviewItem,
+    ReviewItemFilter,
+    SignOffResult,
+)
+from portal_core.models.users import ContactUpdate, NewUser, UserDetail, UserFilter, UserSummary
+
+
+class PortalClient(ABC):
+    """The portal as the TUI sees it."""
+
+    backend_label: str = ""
+    """What the status bar shows: `local: /path/portal.sqlite3` or `remote: https://…`."""
+
+    token: str | None = None
+    """The session token once signed in."""
+
+    # -- identity, no session needed ------------------------------------------------------------
+    @abstractmethod
+    async def sign_in(
+        self, username: str, password: str, totp_code: str | None = None
+    ) -> SignInResult:
+        """Start a session. Raises `AuthenticationFailed` (same words for unknown user and wrong
+        password), `SecondFactorRequired` when a TOTP code is needed, `MigrationRequired` for an
+        old-portal account."""
+
+    @abstractmethod
+    async def register(self, registration: Registration) -> RegistrationOutcome:
+        """Register a new user for a TIN with proof of the relationship."""
+
+    @abstractmethod
+    async def forgot_username(self, email: str) -> None:
+        """Mail the usernames registered to `email` (the same answer whether or not it is known)."""
+
+    @abstractmethod
+    async def request_password_reset(self, username: str, email: str) -> None:
+        """Mail a single-use reset token valid 30 minutes (the same answer whatever the input)."""
+
+    @abstractmethod
+    async def reset_password(self, token: str, new_password: str) -> None:
+        """Set a new password with a mailed token; ends all of the user's sessions."""
+
+    @abstractmethod
+    async def migrate_legacy_account(self, migration: LegacyMigration) -> SignInResult:
+        """First sign-in of an old-portal account: new username, password and email; signs in."""
+
+    # -- identity, own account -------------------------------------------------------------------
+    @abstractmethod
+    async def sign_out(self) -> None:
+        """End the session (idempotent)."""
+
+    @abstractmethod
+    async def account(self) -> Account:
+        """The signed-in user's account; also proves the session is alive."""
+
+    @abstractmethod
+    async def verify_password(self, password: str) -> None:
+        """Unlock the idle-locked screen: checks the password and keeps the session alive."""
+
+    @abstractmethod
+    async def change_password(self, current_password: str, new_password: str) -> None:
+        """Change the password; other sessions end."""
+
+    @abstractmethod
+    async def begin_totp_enrollment(self) -> TotpEnrollment:
+        """A new TOTP secret to add to an authenticator app."""
+
+    @abstractmethod
+    async def confirm_totp_enrollment(self, code: str) -> None:
+        """Turn TOTP on with a code from the app."""
+
+    @abstractmethod
+    async def remove_totp(self, password: str) -> None:
+        """Turn TOTP off (needs the password; refused while the password is under 15 characters)."""
+
+    @abstractmethod
+    async def update_settings(self, changes: AccountSettings) -> Account:
+        """Change own name, phone, default TIN, theme or notification choices."""
+
+    @abstractmethod
+    async def set_active_tin(self, tin: str) -> Account:
+        """Work as the user's role at `tin` for the rest of the session."""
+
+    @abstractmethod
+    async def register_additional_tin(
+        self, tin: str, proof: RegistrationProof
+    ) -> RegistrationOutcome:
+        """Ask for a role at another TIN with the same proof as registration."""
+
+    @abstractmethod
+    async def consolidate_account(
+        self, other_username: str, other_password: str
+    ) -> ConsolidationResult:
+        """Move another account (same email, proven by its password) into this one."""
+
+    @abstractmethod
+    async def administrators_of(self, tin: str) -> list[UserBrief]:
+        """Who manages access at `tin` ("who manages my access?")."""
+
+    @abstractmethod
+    async def offer_admin_handover(self, tin: str, to_user_id: int, my_new_role: Role) -> int:
+        """Offer the administrator role at `tin` to another active user; returns the offer id."""
+
+    @abstractmethod
+    async def pending_handovers(self) -> list[AdminHandover]:
+        """Handover offers made to or by the signed-in user that await an answer."""
+
+    @abstractmethod
+    async def answer_admin_handover(self, handover_id: int, accept: bool) -> None:
+        """Accept or decline an offer made to the signed-in user."""
+
+    @abstractmethod
+    async def start_break_glass(self, reason: str, minutes: int) -> Account:
+        """Open a time-boxed emergency read window (break_glass role only; reason required)."""
+
+    @abstractmethod
+    async def notifications(self, unread_only: bool = False, limit: int = 50) -> list[Notification]:
+        """The signed-in user's notifications, newest first."""
+
+    @abstractmethod
+    async def mark_notifications_read(self, ids: list[int]) -> None:
+        """Mark notifications read."""
+
+    @abstractmethod
+    async def outbox(self, limit: int = 50) -> list[OutboxMail]:
+        """Mail sent to the signed-in user's address (the demo reads reset tokens here)."""
+
+    # -- user management -------------------------------------------------------------------------
+    @abstractmethod
+    async def list_users(
+        self, filter: UserFilter, after: str | None = None, limit: int = 100
+    ) -> Page[UserSummary]:
+        """Users of a TIN (or payer staff), keyset-paged by username."""
+
+    @abstractmethod
+    async def get_user(self, user_id: int) -> UserDetail:
+        """One user within the actor's scope."""
+
+    @abstractmethod
+    async def create_user(self, new_user: NewUser) -> UserDetail:
+        """Create a user; they are mailed a link to set their password."""
+
+    @abstractmethod
+    async def update_user_contact(self, user_id: int, changes: ContactUpdate) -> UserDetail:
+        """Edit a user's name, email or phone."""
+
+    @abstractmethod
+    async def change_role(self, user_id: int, tin: str, role: Role) -> UserDetail:
+        """Change a user's role at a TIN (the last active administrator is kept)."""
+
+    @abstractmethod
+    async def change_affiliations(self, user_id: int, tin: str, npis: list[str]) -> UserDetail:
+        """Set the providers a user is affiliated with at a TIN."""
+
+    @abstractmethod
+    async def approve_user(
+        self, user_id: int, tin: str, role: Role, npis: list[str]
+    ) -> UserDetail:
+        """Approve a pending registrant with a role and affiliations."""
+
+    @abstractmethod
+    async def reject_user(self, user_id: int, tin: str, reason: str) -> UserDetail:
+        """Refuse a pending registrant."""
+
+    @abstractmethod
+    async def send_password_reset(self, user_id: int) -> None:
+        """Mail the user a reset token (admins never see or choose a password)."""
+
+    @abstractmethod
+    async def unlock_user(self, user_id: int) -> UserDetail:
+        """Clear a lock after too many failed sign-ins."""
+
+    @abstractmethod
+    async def deactivate_user(self, user_id: int, tin: str | None, reason: str) -> UserDetail:
+        """Remove a user's access at a TIN (or entirely for payer staff); ends their sessions."""
+
+    @abstractmethod
+    async def reactivate_user(self, user_id: int, tin: str | None) -> UserDetail:
+        """Give a deactivated user their access back."""
+
+    @abstractmethod
+    async def tin_providers(self, tin: str) -> list[ProviderBrief]:
+        """Providers affiliated with a TIN (for affiliation pickers)."""
+
+    # -- user reviews ----------------------------------------------------------------------------
+    @abstractmethod
+    async def list_campaigns(self, tin: str | None = None) -> list[CampaignSummary]:
+        """Review campaigns of the actor's TINs (or of `tin`), newest first."""
+
+    @abstractmethod
+    async def open_campaign(self, tin: str) -> CampaignSummary:
+        """Open a review of every active user of `tin`, due in 30 days."""
+
+    @abstractmethod
+    async def get_campaign(self, campaign_id: int) -> CampaignSummary:
+        """One campaign with its progress."""
+
+    @abstractmethod
+    async def review_items(
+        self,
+        campaign_id: int,
+        filter: ReviewItemFilter | None = None,
+        after: str | None = None,
+        limit: int = 200,
+    ) -> Page[ReviewItem]:
+        """Items of a campaign, keyset-paged; `total` counts the filter's matches."""
+
+    @abstractmethod
+    async def decide(self, campaign_id: int, bulk: BulkDecision) -> int:
+        """Record a decision over selected items or a filter; returns how many items it set."""
+
+    @abstractmethod
+    async def sign_off(self, campaign_id: int) -> SignOffResult:
+        """Apply every decision in one transaction and file the evidence report."""
+
+    @abstractmethod
+    async def export_evidence(self, campaign_id: int, format: str = "csv") -> bytes:
+        """The evidence report as CSV (`csv`) or a text document (`text`)."""
+
+    @abstractmethod
+    async def overdue_campaigns(self) -> list[CampaignSummary]:
+        """Open campaigns past their due date, across TINs (payer administrators)."""
+
+    @abstractmethod
+    async def reassign_targets(self, campaign_id: int) -> list[UserBrief]:
+        """Users who may decide a campaign's items (for `reassign`)."""
+
+    # -- documents and audit ---------------------------------------------------------------------
+    @abstractmethod
+    async def list_documents(
+        self,
+        kind: str | None = None,
+        tin: str | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> Page[DocumentSummary]:
+        """Documents the actor may see, newest first."""
+
+    @abstractmethod
+    async def get_document(self, document_id: int) -> Document:
+        """One document with its content (the read is audited)."""
+
+    @abstractmethod
+    async def audit_member_access(
+        self, member_id: str, after: str | None = None
+    ) -> Page[AuditEntry]:
+        """Who accessed a member's records."""
+
+    @abstractmethod
+    async def audit_user_activity(self, user_id: int, after: str | None = None) -> Page[AuditEntry]:
+        """What a user did."""
+
+    @abstractmethod
+    async def audit_failed_sign_ins(
+        self, since: datetime, after: str | None = None
+    ) -> Page[AuditEntry]:
+        """Failed sign-ins since a time."""
+
+    async def close(self) -> None:
+        """Release connections (the default has none)."""

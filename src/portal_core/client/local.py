@@ -1,0 +1,314 @@
+"""`LocalClient`: the services in-process over the embedded database, off the event loop.
+
+Each call runs in a worker thread (`asyncio.to_thread`) so the TUI's event loop never waits on SQL or
+a password hash. Calls for a signed-in user first resolve the session token to a `Principal`, so idle
+and absolute expiry and revocation hold exactly as they do through the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import OperationalError
+
+from portal_core.client.base import PortalClient
+from portal_core.errors import BackendUnavailable, SessionExpired
+from portal_core.models.audit import AuditEntry
+from portal_core.models.common import Page
+from portal_core.models.documents import Document, DocumentSummary
+from portal_core.models.identity import (
+    Account,
+    AccountSettings,
+    AdminHandover,
+    ConsolidationResult,
+    LegacyMigration,
+    Notification,
+    OutboxMail,
+    Principal,
+    ProviderBrief,
+    Registration,
+    RegistrationOutcome,
+    RegistrationProof,
+    Role,
+    SignInResult,
+    TotpEnrollment,
+    UserBrief,
+)
+from portal_core.models.reviews import (
+    BulkDecision,
+    CampaignSummary,
+    ReviewItem,
+    ReviewItemFilter,
+    SignOffResult,
+)
+from portal_core.models.users import ContactUpdate, NewUser, UserDetail, UserFilter, UserSummary
+from portal_core.services import Services
+
+T = TypeVar("T")
+
+
+class LocalClient(PortalClient):
+    """The portal over an in-process `Services`."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        """The services this client runs."""
+        self.token: str | None = None
+        self.backend_label = f"local: {services.db.url.removeprefix('sqlite:///')}"
+
+    async def _run(self, call: Callable[[], T]) -> T:
+        try:
+            return await asyncio.to_thread(call)
+        except OperationalError as error:
+            raise BackendUnavailable("The database is not available right now.") from error
+
+    async def _as_user(self, call: Callable[[Principal], T]) -> T:
+        token = self.token
+        if token is None:
+            raise SessionExpired("You are signed out. Sign in again.")
+
+        def resolved() -> T:
+            return call(self.services.identity.resolve(token))
+
+        return await self._run(resolved)
+
+    def _keep_token(self, result: SignInResult) -> SignInResult:
+        self.token = result.token
+        return result
+
+    # -- identity, no session needed ------------------------------------------------------------
+    async def sign_in(
+        self, username: str, password: str, totp_code: str | None = None
+    ) -> SignInResult:
+        identity = self.services.identity
+        return self._keep_token(
+            await self._run(lambda: identity.sign_in(username, password, totp_code))
+        )
+
+    async def register(self, registration: Registration) -> RegistrationOutcome:
+        return await self._run(lambda: self.services.identity.register(registration))
+
+    async def forgot_username(self, email: str) -> None:
+        await self._run(lambda: self.services.identity.forgot_username(email))
+
+    async def request_password_reset(self, username: str, email: str) -> None:
+        await self._run(lambda: self.services.identity.request_password_reset(username, email))
+
+    async def reset_password(self, token: str, new_password: str) -> None:
+        await self._run(lambda: self.services.identity.reset_password(token, new_password))
+
+    async def migrate_legacy_account(self, migration: LegacyMigration) -> SignInResult:
+        identity = self.services.identity
+        return self._keep_token(await self._run(lambda: identity.migrate_legacy_account(migration)))
+
+    # -- identity, own account -------------------------------------------------------------------
+    async def sign_out(self) -> None:
+        if self.token is None:
+            return
+        try:
+            await self._as_user(self.services.identity.sign_out)
+        except SessionExpired:
+            pass
+        finally:
+            self.token = None
+
+    async def account(self) -> Account:
+        return await self._as_user(self.services.identity.account)
+
+    async def verify_password(self, password: str) -> None:
+        await self._as_user(lambda p: self.services.identity.verify_password(p, password))
+
+    async def change_password(self, current_password: str, new_password: str) -> None:
+        identity = self.services.identity
+        await self._as_user(lambda p: identity.change_password(p, current_password, new_password))
+
+    async def begin_totp_enrollment(self) -> TotpEnrollment:
+        return await self._as_user(self.services.identity.begin_totp_enrollment)
+
+    async def confirm_totp_enrollment(self, code: str) -> None:
+        await self._as_user(lambda p: self.services.identity.confirm_totp_enrollment(p, code))
+
+    async def remove_totp(self, password: str) -> None:
+        await self._as_user(lambda p: self.services.identity.remove_totp(p, password))
+
+    async def update_settings(self, changes: AccountSettings) -> Account:
+        return await self._as_user(lambda p: self.services.identity.update_settings(p, changes))
+
+    async def set_active_tin(self, tin: str) -> Account:
+        return await self._as_user(lambda p: self.services.identity.set_active_tin(p, tin))
+
+    async def register_additional_tin(
+        self, tin: str, proof: RegistrationProof
+    ) -> RegistrationOutcome:
+        identity = self.services.identity
+        return await self._as_user(lambda p: identity.register_additional_tin(p, tin, proof))
+
+    async def consolidate_account(
+        self, other_username: str, other_password: str
+    ) -> ConsolidationResult:
+        identity = self.services.identity
+        return await self._as_user(
+            lambda p: identity.consolidate_account(p, other_username, other_password)
+        )
+
+    async def administrators_of(self, tin: str) -> list[UserBrief]:
+        return await self._as_user(lambda p: self.services.identity.administrators_of(p, tin))
+
+    async def offer_admin_handover(self, tin: str, to_user_id: int, my_new_role: Role) -> int:
+        identity = self.services.identity
+        return await self._as_user(
+            lambda p: identity.offer_admin_handover(p, tin, to_user_id, my_new_role)
+        )
+
+    async def pending_handovers(self) -> list[AdminHandover]:
+        return await self._as_user(self.services.identity.pending_handovers)
+
+    async def answer_admin_handover(self, handover_id: int, accept: bool) -> None:
+        identity = self.services.identity
+        await self._as_user(lambda p: identity.answer_admin_handover(p, handover_id, accept))
+
+    async def start_break_glass(self, reason: str, minutes: int) -> Account:
+        identity = self.services.identity
+        return await self._as_user(lambda p: identity.start_break_glass(p, reason, minutes))
+
+    async def notifications(self, unread_only: bool = False, limit: int = 50) -> list[Notification]:
+        identity = self.services.identity
+        return await self._as_user(lambda p: identity.notifications(p, unread_only, limit))
+
+    async def mark_notifications_read(self, ids: list[int]) -> None:
+        await self._as_user(lambda p: self.services.identity.mark_notifications_read(p, ids))
+
+    async def outbox(self, limit: int = 50) -> list[OutboxMail]:
+        return await self._as_user(lambda p: self.services.identity.outbox(p, limit))
+
+    # -- user management -------------------------------------------------------------------------
+    async def list_users(
+        self, filter: UserFilter, after: str | None = None, limit: int = 100
+    ) -> Page[UserSummary]:
+        return await self._as_user(
+            lambda p: self.services.users.list_users(p, filter, after, limit)
+        )
+
+    async def get_user(self, user_id: int) -> UserDetail:
+        return await self._as_user(lambda p: self.services.users.get_user(p, user_id))
+
+    async def create_user(self, new_user: NewUser) -> UserDetail:
+        return await self._as_user(lambda p: self.services.users.create_user(p, new_user))
+
+    async def update_user_contact(self, user_id: int, changes: ContactUpdate) -> UserDetail:
+        users = self.services.users
+        return await self._as_user(lambda p: users.update_user_contact(p, user_id, changes))
+
+    async def change_role(self, user_id: int, tin: str, role: Role) -> UserDetail:
+        return await self._as_user(lambda p: self.services.users.change_role(p, user_id, tin, role))
+
+    async def change_affiliations(self, user_id: int, tin: str, npis: list[str]) -> UserDetail:
+        users = self.services.users
+        return await self._as_user(lambda p: users.change_affiliations(p, user_id, tin, npis))
+
+    async def approve_user(self, user_id: int, tin: str, role: Role, npis: list[str]) -> UserDetail:
+        users = self.services.users
+        return await self._as_user(lambda p: users.approve_user(p, user_id, tin, role, npis))
+
+    async def reject_user(self, user_id: int, tin: str, reason: str) -> UserDetail:
+        users = self.services.users
+        return await self._as_user(lambda p: users.reject_user(p, user_id, tin, reason))
+
+    async def send_password_reset(self, user_id: int) -> None:
+        await self._as_user(lambda p: self.services.users.send_password_reset(p, user_id))
+
+    async def unlock_user(self, user_id: int) -> UserDetail:
+        return await self._as_user(lambda p: self.services.users.unlock_user(p, user_id))
+
+    async def deactivate_user(self, user_id: int, tin: str | None, reason: str) -> UserDetail:
+        users = self.services.users
+        return await self._as_user(lambda p: users.deactivate_user(p, user_id, tin, reason))
+
+    async def reactivate_user(self, user_id: int, tin: str | None) -> UserDetail:
+        return await self._as_user(lambda p: self.services.users.reactivate_user(p, user_id, tin))
+
+    async def tin_providers(self, tin: str) -> list[ProviderBrief]:
+        return await self._as_user(lambda p: self.services.users.tin_providers(p, tin))
+
+    # -- user reviews ----------------------------------------------------------------------------
+    async def list_campaigns(self, tin: str | None = None) -> list[CampaignSummary]:
+        return await self._as_user(lambda p: self.services.reviews.list_campaigns(p, tin))
+
+    async def open_campaign(self, tin: str) -> CampaignSummary:
+        return await self._as_user(lambda p: self.services.reviews.open_campaign(p, tin))
+
+    async def get_campaign(self, campaign_id: int) -> CampaignSummary:
+        return await self._as_user(lambda p: self.services.reviews.get_campaign(p, campaign_id))
+
+    async def review_items(
+        self,
+        campaign_id: int,
+        filter: ReviewItemFilter | None = None,
+        after: str | None = None,
+        limit: int = 200,
+    ) -> Page[ReviewItem]:
+        reviews = self.services.reviews
+        return await self._as_user(
+            lambda p: reviews.review_items(p, campaign_id, filter, after, limit)
+        )
+
+    async def decide(self, campaign_id: int, bulk: BulkDecision) -> int:
+        return await self._as_user(lambda p: self.services.reviews.decide(p, campaign_id, bulk))
+
+    async def sign_off(self, campaign_id: int) -> SignOffResult:
+        return await self._as_user(lambda p: self.services.reviews.sign_off(p, campaign_id))
+
+    async def export_evidence(self, campaign_id: int, format: str = "csv") -> bytes:
+        reviews = self.services.reviews
+        return await self._as_user(lambda p: reviews.export_evidence(p, campaign_id, format))
+
+    async def overdue_campaigns(self) -> list[CampaignSummary]:
+        return await self._as_user(self.services.reviews.overdue_campaigns)
+
+    async def reassign_targets(self, campaign_id: int) -> list[UserBrief]:
+        reviews = self.services.reviews
+        return await self._as_user(lambda p: reviews.reassign_targets(p, campaign_id))
+
+    # -- documents and audit ---------------------------------------------------------------------
+    async def list_documents(
+        self,
+        kind: str | None = None,
+        tin: str | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> Page[DocumentSummary]:
+        documents = self.services.documents
+        return await self._as_user(lambda p: documents.list_documents(p, kind, tin, after, limit))
+
+    async def get_document(self, document_id: int) -> Document:
+        return await self._as_user(lambda p: self.services.documents.get_document(p, document_id))
+
+    async def audit_member_access(
+        self, member_id: str, after: str | None = None
+    ) -> Page[AuditEntry]:
+        return await self._as_user(lambda p: self.services.audit.member_access(p, member_id, after))
+
+    async def audit_user_activity(self, user_id: int, after: str | None = None) -> Page[AuditEntry]:
+        return await self._as_user(lambda p: self.services.audit.user_activity(p, user_id, after))
+
+    async def audit_failed_sign_ins(
+        self, since: datetime, after: str | None = None
+    ) -> Page[AuditEntry]:
+        return await self._as_user(lambda p: self.services.audit.failed_sign_ins(p, since, after))
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.services.db.dispose)
+
+
+def open_local_client(database_url: str | None = None, **services_options: Any) -> LocalClient:
+    """A LocalClient over the configured (or given) database, migrated to the newest schema."""
+    from portal_core.config import load_settings
+    from portal_core.store.engine import Database
+
+    settings = load_settings()
+    db = Database(database_url or settings.resolved_database_url())
+    db.upgrade()
+    return LocalClient(Services(db, mail=settings.mail, **services_options))

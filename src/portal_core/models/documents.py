@@ -1,0 +1,29 @@
+"""Documents: letters, EOPs, care plans, review evidence, uploads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+
+class DocumentSummary(BaseModel):
+    """A document in a list (no content)."""
+
+    id: int
+    kind: str
+    tin: str | None
+    linked_kind: str | None
+    linked_id: str | None
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+    retain_until: date | None
+
+
+class Document(DocumentSummary):
+    """A document with its content."""
+
+    content: bytes

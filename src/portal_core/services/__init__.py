@@ -1,0 +1,65 @@
+"""Use cases: one service class per area. Each call checks permission and scope, applies the rule,
+writes in one transaction and appends the audit row in that same transaction.
+
+`Services` builds them all over one database; the local client and the API server each hold one.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from portal_core.clock import Clock
+from portal_core.config import MailSettings
+from portal_core.store.engine import Database
+
+if TYPE_CHECKING:
+    from portal_core.services.audit import AuditService
+    from portal_core.services.documents import DocumentService
+    from portal_core.services.identity import IdentityService
+    from portal_core.services.reviews import ReviewService
+    from portal_core.services.users import UserAdminService
+
+
+class Services:
+    """Every service over one database and one clock."""
+
+    def __init__(
+        self, db: Database, clock: Clock | None = None, mail: MailSettings | None = None
+    ) -> None:
+        self.db = db
+        """The database all services share."""
+        self.clock = clock or Clock()
+        """The time source."""
+        self.mail = mail or MailSettings()
+        """Mail delivery settings."""
+
+    @cached_property
+    def identity(self) -> IdentityService:
+        from portal_core.services.identity import IdentityService
+
+        return IdentityService(self.db, self.clock, self.mail)
+
+    @cached_property
+    def users(self) -> UserAdminService:
+        from portal_core.services.users import UserAdminService
+
+        return UserAdminService(self.db, self.clock)
+
+    @cached_property
+    def reviews(self) -> ReviewService:
+        from portal_core.services.reviews import ReviewService
+
+        return ReviewService(self.db, self.clock)
+
+    @cached_property
+    def documents(self) -> DocumentService:
+        from portal_core.services.documents import DocumentService
+
+        return DocumentService(self.db, self.clock)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        from portal_core.services.audit import AuditService
+
+        return AuditService(self.db, self.clock)

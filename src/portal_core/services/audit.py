@@ -1,0 +1,215 @@
+"""The audit log: an append-only, hash-chained record of sign-ins, reads of member data and writes.
+
+Each row's `hash` is SHA-256 over the previous row's hash and the row's own fields, so an edited,
+inserted or deleted row breaks the chain at that point. `record()` appends within the caller's
+transaction, so the audit row commits or rolls back with the change it describes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select, text
+
+from portal_core.clock import Clock
+from portal_core.errors import NotFound
+from portal_core.models.audit import AuditEntry, ChainVerdict
+from portal_core.models.common import Page
+from portal_core.models.identity import Principal
+from portal_core.rules.permissions import Action, require
+from portal_core.store.engine import Database
+from portal_core.store.schema import audit_log
+
+GENESIS = "0" * 64
+"""The `prev_hash` of the first row."""
+
+_HASHED_FIELDS = (
+    "at",
+    "actor_user_id",
+    "actor_username",
+    "role",
+    "tin",
+    "action",
+    "record_kind",
+    "record_id",
+    "outcome",
+    "reason",
+    "detail",
+    "break_glass",
+)
+
+
+def _canonical_time(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
+    """The chain hash of `row` following `prev_hash`."""
+    fields = {name: row.get(name) for name in _HASHED_FIELDS}
+    fields["at"] = _canonical_time(row["at"])
+    fields["break_glass"] = bool(fields["break_glass"])
+    payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
+
+
+def record(
+    conn: Connection,
+    *,
+    at: datetime,
+    action: str,
+    outcome: str = "ok",
+    principal: Principal | None = None,
+    actor_user_id: int | None = None,
+    actor_username: str | None = None,
+    tin: str | None = None,
+    record_kind: str | None = None,
+    record_id: str | int | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one audit row in the caller's transaction. Never pass PHI values or secrets."""
+    if conn.dialect.name == "postgresql":
+        # One appender at a time, so the chain never forks (released at commit).
+        conn.execute(text("SELECT pg_advisory_xact_lock(7411001)"))
+    prev = conn.execute(select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1))
+    prev_hash = prev.scalar_one_or_none() or GENESIS
+    role = None
+    break_glass = False
+    if principal is not None:
+        actor_user_id = principal.user_id
+        actor_username = principal.username
+        tin = tin if tin is not None else principal.active_tin
+        role_value = principal.payer_role or principal.tin_roles.get(tin or "")
+        role = role_value.value if role_value else None
+        break_glass = principal.break_glass_until is not None and principal.break_glass_until > at
+    row: dict[str, Any] = {
+        "at": at,
+        "actor_user_id": actor_user_id,
+        "actor_username": actor_username,
+        "role": role,
+        "tin": tin,
+        "action": action,
+        "record_kind": record_kind,
+        "record_id": None if record_id is None else str(record_id),
+        "outcome": outcome,
+        "reason": reason,
+        "detail": detail,
+        "break_glass": break_glass,
+    }
+    row["prev_hash"] = prev_hash
+    row["hash"] = row_hash(prev_hash, row)
+    conn.execute(audit_log.insert().values(**row))
+
+
+def verify_chain(conn: Connection, batch: int = 5000) -> ChainVerdict:
+    """Walk the whole log in id order and report the first row whose chain does not hold."""
+    expected_prev = GENESIS
+    checked = 0
+    last_id = 0
+    while True:
+        rows = conn.execute(
+            select(audit_log)
+            .where(audit_log.c.id > last_id)
+            .order_by(audit_log.c.id)
+            .limit(batch)
+        ).mappings()
+        seen = 0
+        for row in rows:
+            seen += 1
+            checked += 1
+            if row["prev_hash"] != expected_prev:
+                return ChainVerdict(
+                    intact=False,
+                    rows_checked=checked,
+                    first_bad_id=row["id"],
+                    problem="a row before it is missing or was changed",
+                )
+            if row_hash(row["prev_hash"], dict(row)) != row["hash"]:
+                return ChainVerdict(
+                    intact=False,
+                    rows_checked=checked,
+                    first_bad_id=row["id"],
+                    problem="the row was changed after it was written",
+                )
+            expected_prev = row["hash"]
+            last_id = row["id"]
+        if seen < batch:
+            return ChainVerdict(intact=True, rows_checked=checked)
+
+
+def _entry(row: Any) -> AuditEntry:
+    return AuditEntry(**{k: row[k] for k in AuditEntry.model_fields})
+
+
+class AuditService:
+    """Audit reports for payer administrators, and the chain check for operators."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def verify(self) -> ChainVerdict:
+        """Check the hash chain (operators run it from `portal audit verify`)."""
+        with self.db.read() as conn:
+            return verify_chain(conn)
+
+    def _report(
+        self,
+        principal: Principal,
+        report: str,
+        conditions: Iterable[Any],
+        after: str | None,
+        limit: int,
+    ) -> Page[AuditEntry]:
+        require(principal, Action.READ_AUDIT)
+        query = select(audit_log).where(*conditions)
+        if after:
+            query = query.where(audit_log.c.id < int(after))
+        query = query.order_by(audit_log.c.id.desc()).limit(limit + 1)
+        with self.db.write() as conn:
+            rows = list(conn.execute(query).mappings())
+            record(
+                conn,
+                at=self.clock.now(),
+                action="audit.report",
+                principal=principal,
+                record_kind="audit_report",
+                record_id=report,
+            )
+        items = [_entry(r) for r in rows[:limit]]
+        cursor = str(items[-1].id) if len(rows) > limit and items else None
+        return Page[AuditEntry](items=items, next_cursor=cursor)
+
+    def member_access(
+        self, principal: Principal, member_id: str, after: str | None = None, limit: int = 100
+    ) -> Page[AuditEntry]:
+        """Who accessed a member's records, newest first."""
+        conditions = [audit_log.c.record_kind == "member", audit_log.c.record_id == member_id]
+        return self._report(principal, "member_access", conditions, after, limit)
+
+    def user_activity(
+        self, principal: Principal, user_id: int, after: str | None = None, limit: int = 100
+    ) -> Page[AuditEntry]:
+        """What a user did, newest first."""
+        conditions = [audit_log.c.actor_user_id == user_id]
+        return self._report(principal, "user_activity", conditions, after, limit)
+
+    def failed_sign_ins(
+        self, principal: Principal, since: datetime, after: str | None = None, limit: int = 100
+    ) -> Page[AuditEntry]:
+        """Failed sign-ins since a time, newest first."""
+        conditions = [
+            audit_log.c.action == "identity.sign_in",
+            audit_log.c.outcome != "ok",
+            audit_log.c.at >= since,
+        ]
+        return self._report(principal, "failed_sign_ins", conditions, after, limit)
+
+    def count(self) -> int:
+        """Rows in the log."""
+        with self.db.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(audit_log)).scalar_one())

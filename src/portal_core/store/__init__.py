@@ -1,0 +1,1 @@
+"""Storage: one SQLAlchemy Core schema, Alembic migrations, one repository module per area."""

@@ -1,0 +1,127 @@
+"""The audit log's hash chain: intact after appends, broken by an edited, deleted or inserted row."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, insert, select, update
+
+from builders import add_tin, add_user
+from portal_core.clock import SettableClock
+from portal_core.errors import PermissionDenied
+from portal_core.models.identity import Principal, Role
+from portal_core.services import Services
+from portal_core.services.audit import GENESIS, record, verify_chain
+from portal_core.store.engine import Database
+from portal_core.store.schema import audit_log
+
+
+def _append(db: Database, clock: SettableClock, n: int) -> None:
+    with db.write() as conn:
+        for i in range(n):
+            record(
+                conn,
+                at=clock.advance(seconds=1),
+                action="test.action",
+                actor_user_id=1,
+                actor_username="tester",
+                record_kind="thing",
+                record_id=i,
+                detail={"n": i},
+            )
+
+
+def test_an_untouched_chain_verifies(db: Database, clock: SettableClock) -> None:
+    _append(db, clock, 5)
+    with db.read() as conn:
+        verdict = verify_chain(conn)
+        first = conn.execute(select(audit_log.c.prev_hash).order_by(audit_log.c.id)).first()
+    assert verdict.intact and verdict.rows_checked == 5
+    assert first is not None and first.prev_hash == GENESIS
+
+
+def test_an_empty_log_verifies(db: Database) -> None:
+    with db.read() as conn:
+        assert verify_chain(conn).intact
+
+
+def test_an_edited_row_is_named(db: Database, clock: SettableClock) -> None:
+    _append(db, clock, 5)
+    with db.write() as conn:
+        conn.execute(update(audit_log).where(audit_log.c.id == 3).values(outcome="denied"))
+    with db.read() as conn:
+        verdict = verify_chain(conn)
+    assert not verdict.intact
+    assert verdict.first_bad_id == 3
+    assert verdict.problem is not None and "changed" in verdict.problem
+
+
+def test_a_deleted_row_breaks_the_chain_at_the_next_row(db: Database, clock: SettableClock) -> None:
+    _append(db, clock, 5)
+    with db.write() as conn:
+        conn.execute(delete(audit_log).where(audit_log.c.id == 2))
+    with db.read() as conn:
+        verdict = verify_chain(conn)
+    assert not verdict.intact
+    assert verdict.first_bad_id == 3
+
+
+def test_a_forged_row_with_a_made_up_hash_is_caught(db: Database, clock: SettableClock) -> None:
+    _append(db, clock, 2)
+    with db.write() as conn:
+        last = conn.execute(select(audit_log.c.hash).order_by(audit_log.c.id.desc())).first()
+        assert last is not None
+        conn.execute(
+            insert(audit_log).values(
+                at=clock.advance(seconds=1),
+                action="forged",
+                outcome="ok",
+                break_glass=False,
+                prev_hash=last.hash,
+                hash="f" * 64,
+            )
+        )
+    with db.read() as conn:
+        verdict = verify_chain(conn)
+    assert not verdict.intact and verdict.first_bad_id == 3
+
+
+def test_audit_rows_roll_back_with_the_change(db: Database, clock: SettableClock) -> None:
+    with pytest.raises(RuntimeError), db.write() as conn:
+        record(conn, at=clock.now(), action="test.action")
+        raise RuntimeError("the use case failed")
+    with db.read() as conn:
+        assert verify_chain(conn).rows_checked == 0
+
+
+def _principal(user_id: int, username: str, role: Role) -> Principal:
+    return Principal(user_id=user_id, username=username, session_key="k", payer_role=role)
+
+
+def test_reports_are_for_payer_admins_and_are_themselves_audited(
+    db: Database, services: Services, clock: SettableClock
+) -> None:
+    add_tin(db, "123456789")
+    admin_id = add_user(db, "payer.admin", Role.PAYER_ADMIN)
+    csr_id = add_user(db, "csr.jones", Role.CSR)
+    with db.write() as conn:
+        record(
+            conn,
+            at=clock.now(),
+            action="members.read",
+            actor_user_id=csr_id,
+            record_kind="member",
+            record_id="AB123456789",
+        )
+        record(conn, at=clock.now(), action="identity.sign_in", outcome="failed")
+    admin = _principal(admin_id, "payer.admin", Role.PAYER_ADMIN)
+    page = services.audit.member_access(admin, "AB123456789")
+    assert [e.actor_user_id for e in page.items] == [csr_id]
+    failed = services.audit.failed_sign_ins(admin, clock.now() - timedelta(days=1))
+    assert [e.action for e in failed.items] == ["identity.sign_in"]
+    activity = services.audit.user_activity(admin, admin_id)
+    assert [e.action for e in activity.items] == ["audit.report", "audit.report"]
+    with pytest.raises(PermissionDenied):
+        services.audit.member_access(_principal(csr_id, "csr.jones", Role.CSR), "AB123456789")
+    assert services.audit.verify().intact
