@@ -39,15 +39,16 @@ def token_file() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) if needed, and make it 0700."""
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    """Create `path` (and parents) 0700 if it is missing; an existing directory is left as it is."""
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+        os.chmod(path, 0o700)  # mkdir's mode is narrowed by the umask, never widened
     return path
 
 
 def write_private_file(path: Path, content: bytes) -> Path:
     """Write `content` to `path` with mode 0600, creating the parent directory 0700."""
-    ensure_private_dir(path.parent) if not path.parent.exists() else None
+    ensure_private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, content)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError
 
@@ -302,13 +302,3 @@ class LocalClient(PortalClient):
     async def close(self) -> None:
         await asyncio.to_thread(self.services.db.dispose)
 
-
-def open_local_client(database_url: str | None = None, **services_options: Any) -> LocalClient:
-    """A LocalClient over the configured (or given) database, migrated to the newest schema."""
-    from portal_core.config import load_settings
-    from portal_core.store.engine import Database
-
-    settings = load_settings()
-    db = Database(database_url or settings.resolved_database_url())
-    db.upgrade()
-    return LocalClient(Services(db, mail=settings.mail, **services_options))

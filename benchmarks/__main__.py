@@ -1,0 +1,100 @@
+"""`python -m benchmarks` (`make bench`): measure, compare with DESIGN.md's budgets, write
+RESULTS.md.
+
+The benchmark database is the large demo (`portal demo seed --scale large`) under
+`benchmarks/.data/` (gitignored), built on the first run and reused after.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import review_keypress, services_bench, startup
+from benchmarks.measure import Figure, machine
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data"
+RESULTS = HERE / "RESULTS.md"
+
+
+def build_database() -> Path:
+    """The large demo database, seeded once."""
+    database = DATA / "portal.sqlite3"
+    if database.exists():
+        return database
+    DATA.mkdir(mode=0o700, exist_ok=True)
+    portal = str(Path(sys.executable).with_name("portal"))
+    env = dict(os.environ, PORTAL_DATA_DIR=str(DATA), PORTAL_CONFIG=str(DATA / "none.toml"))
+    started = time.perf_counter()
+    for args in (["db", "upgrade", "--quiet"], ["demo", "seed", "--scale", "large", "--quiet"]):
+        subprocess.run([portal, *args], env=env, check=True)
+    print(f"built {database} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return database
+
+
+def _cell(figure: Figure, value: float) -> str:
+    return f"{value:.2f}" if figure.unit == "x" else f"{value:.1f}"
+
+
+def report(figures: list[Figure]) -> str:
+    """RESULTS.md."""
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` (`python -m benchmarks`).",
+        'Budgets are DESIGN.md\'s ("Speed"); a figure passes when its p95 (or median, where',
+        "noted) is within the budget.",
+        "",
+        "| machine | |",
+        "| --- | --- |",
+        *(f"| {k} | {v} |" for k, v in machine().items()),
+        "",
+        "| what | unit | median | p95 | budget | verdict | notes |",
+        "| --- | --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for f in figures:
+        budget = "-" if f.budget is None else f"≤ {f.budget:g}"
+        if f.skipped or not f.samples:
+            lines.append(f"| {f.what} | {f.unit} | | | {budget} | not measured | {f.skipped} |")
+            continue
+        lines.append(
+            f"| {f.what} | {f.unit} | {_cell(f, f.median)} | {_cell(f, f.p95)} | {budget} "
+            f"| {f.verdict} | {f.note} |"
+        )
+    lines += [
+        "",
+        "How each figure is taken: start-up with `../shared/tools/first-frame` on a real",
+        "pseudo-terminal (100x30), alternating with a bare Textual app; sign-in through",
+        "`LocalClient` with the home screen's calls; keypresses inside the running app, from the",
+        "key event to the next compositor frame (not Pilot wall time); sign-off in the services.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    database = build_database()
+    scratch = DATA / "scratch"
+    scratch.mkdir(mode=0o700, exist_ok=True)
+    figures: list[Figure] = []
+    steps = (
+        ("start-up", lambda: startup.measure(DATA)),
+        ("sign-in", lambda: [services_bench.measure_sign_in(database)]),
+        ("review keypress", lambda: review_keypress.measure(database, scratch)),
+        ("sign-off", lambda: [services_bench.measure_sign_off(database, scratch)]),
+    )
+    for name, step in steps:
+        print(f"measuring {name} ...", file=sys.stderr)
+        figures.extend(step())
+    RESULTS.write_text(report(figures), encoding="utf-8")
+    print(RESULTS.read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

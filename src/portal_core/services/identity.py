@@ -1,0 +1,1726 @@
+"""Identity and access: sign-in, sessions, registration, recovery and the user's own account.
+
+Rules (DOMAIN.md "Identity and access"):
+
+- Sign-in answers an unknown user and a wrong password with the same words. After 3 failures in a
+  row each further attempt waits 2^(n-3) seconds (`users.throttled_until`); the 10th failure locks
+  the account until a password reset or an administrator's unlock. A TOTP code is checked when the
+  user has one, and a code already used is refused.
+- A session is a random token of which only the SHA-256 is stored. It ends after the active TIN's
+  idle timeout (15 minutes unless the organization set another, at most 30), 12 hours after
+  sign-in, at sign-out, or when revoked (password reset or change, lock, consolidation).
+- Every write is audited in the transaction that makes it; sign-ins, failures and locks too.
+  Passwords, codes and tokens are never written anywhere but as hashes.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, CursorResult, RowMapping, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal_core.clock import Clock
+from portal_core.config import MailSettings
+from portal_core.errors import (
+    AuthenticationFailed,
+    Conflict,
+    MigrationRequired,
+    NotFound,
+    PermissionDenied,
+    PortalError,
+    SecondFactorRequired,
+    SessionExpired,
+    ValidationFailed,
+)
+from portal_core.models.identity import (
+    PROVIDER_ROLES,
+    Account,
+    AccountSettings,
+    AdminHandover,
+    ConsolidationResult,
+    LegacyMigration,
+    Notification,
+    OutboxMail,
+    Principal,
+    Registration,
+    RegistrationOutcome,
+    RegistrationProof,
+    Role,
+    SignInResult,
+    TinRole,
+    TotpEnrollment,
+    UserBrief,
+    UserStatus,
+)
+from portal_core.rules import totp
+from portal_core.rules.identifiers import (
+    format_tin,
+    parse_email,
+    parse_tin,
+    parse_username,
+    username_key,
+)
+from portal_core.rules.passwords import (
+    MIN_LENGTH,
+    check_password,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from portal_core.rules.permissions import Action, require
+from portal_core.services import audit
+from portal_core.services.consolidation import move_roles
+from portal_core.services.tin_proof import NOT_PROVEN, proof_kind, proves_tin
+from portal_core.store import accounts
+from portal_core.store.engine import Database
+from portal_core.store.schema import (
+    admin_handovers,
+    mail_outbox,
+    notifications,
+    password_resets,
+    sessions,
+    tins,
+    user_roles,
+    users,
+)
+
+BAD_CREDENTIALS = "The username or password is not right."
+"""The one answer for an unknown username and a wrong password."""
+
+LOCKED = (
+    "This account is locked after too many failed sign-ins. Reset your password with "
+    "'Forgot password', or ask your organization's administrator to unlock it."
+)
+"""What a locked account is told."""
+
+THROTTLE_AFTER = 3
+"""Failures in a row after which each further attempt must wait."""
+
+LOCK_AFTER = 10
+"""Failures in a row that lock the account."""
+
+SESSION_LIFETIME = timedelta(hours=12)
+"""The absolute limit of a session."""
+
+DEFAULT_IDLE_MINUTES = 15
+"""The idle timeout when the organization set none."""
+
+MAX_IDLE_MINUTES = 30
+"""The longest idle timeout an organization may set."""
+
+BREAK_GLASS_MINUTES = (1, 240)
+"""The shortest and longest break-glass window."""
+
+BREAK_GLASS_MIN_REASON = 10
+"""The fewest characters a break-glass reason may have."""
+
+PENDING_ROLE = Role.STAFF
+"""The role a pending registrant's row holds until an approver picks the real one."""
+
+_THEME = re.compile(r"[a-z0-9-]{1,40}")
+_PREF_KEY = re.compile(r"[a-z0-9_]{1,40}")
+_SIGN_IN_ACTION = "identity.sign_in"
+
+
+def _user_by_username(conn: Connection, username: str) -> RowMapping | None:
+    key = username_key(username)
+    if not key:
+        return None
+    return conn.execute(select(users).where(users.c.username_key == key)).mappings().first()
+
+
+def _user(conn: Connection, user_id: int) -> RowMapping:
+    row = accounts.user_row(conn, user_id)
+    if row is None:
+        raise SessionExpired("Your account is no longer available. Sign in again.")
+    return row
+
+
+def _gate(user: RowMapping, now: datetime) -> tuple[str, str] | None:
+    """Why an attempt is refused before its password is checked: (audit reason, message)."""
+    if user["locked"]:
+        return "locked", LOCKED
+    until = user["throttled_until"]
+    if until is not None and until > now:
+        seconds = max(1, int((until - now).total_seconds() + 0.999))
+        unit = "second" if seconds == 1 else "seconds"
+        return "throttled", (f"Too many failed sign-ins. Wait {seconds} {unit} and try again.")
+    return None
+
+
+def _throttle_for(failures: int) -> timedelta | None:
+    """The wait after `failures` failures in a row (None before the third)."""
+    if failures < THROTTLE_AFTER:
+        return None
+    return timedelta(seconds=2 ** (failures - THROTTLE_AFTER))
+
+
+def _clamp_idle(minutes: int | None) -> int:
+    if not minutes:
+        return DEFAULT_IDLE_MINUTES
+    return max(1, min(int(minutes), MAX_IDLE_MINUTES))
+
+
+def _choose_active_tin(default_tin: str | None, roles: dict[str, Role]) -> str | None:
+    """The default TIN when the user still has a role there, else the first of their TINs."""
+    if default_tin in roles:
+        return default_tin
+    return min(roles) if roles else None
+
+
+def _brief(row: RowMapping, role: Role | None = None) -> UserBrief:
+    return UserBrief(
+        id=row["id"],
+        username=row["username"],
+        full_name=row["full_name"],
+        email=row["email"],
+        role=role,
+    )
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    """The primary key an insert made."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any] | None:
+    """The audit detail for the fields that changed, or None when none did."""
+    changed = [name for name in after if before.get(name) != after[name]]
+    if not changed:
+        return None
+    return {
+        "before": {name: before.get(name) for name in changed},
+        "after": {name: after[name] for name in changed},
+    }
+
+
+class IdentityService:
+    """Sign-in, sessions, registration, recovery and the signed-in user's own account."""
+
+    def __init__(self, db: Database, clock: Clock, mail: MailSettings | None = None) -> None:
+        self.db = db
+        """The database."""
+        self.clock = clock
+        """The time source."""
+        self.mail = mail or MailSettings()
+        """Mail settings (the outbox is delivered by `services.mail.deliver_outbox`)."""
+
+    # -- auditing helpers ---------------------------------------------------------------------
+
+    def _audit(
+        self,
+        conn: Connection,
+        action: str,
+        *,
+        outcome: str = "ok",
+        principal: Principal | None = None,
+        user: RowMapping | None = None,
+        username: str | None = None,
+        tin: str | None = None,
+        record_kind: str | None = None,
+        record_id: str | int | None = None,
+        reason: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        actor_id = None if user is None else int(user["id"])
+        actor_name = username if user is None else str(user["username"])
+        audit.record(
+            conn,
+            at=self.clock.now(),
+            action=action,
+            outcome=outcome,
+            principal=principal,
+            actor_user_id=actor_id,
+            actor_username=None if actor_name is None else actor_name[:30],
+            tin=tin,
+            record_kind=record_kind,
+            record_id=record_id,
+            reason=reason,
+            detail=detail,
+        )
+
+    def _refuse(
+        self,
+        error: PortalError,
+        action: str,
+        *,
+        principal: Principal | None = None,
+        user: RowMapping | None = None,
+        username: str | None = None,
+        tin: str | None = None,
+        record_kind: str | None = None,
+        record_id: str | int | None = None,
+        outcome: str = "denied",
+        detail: dict[str, Any] | None = None,
+    ) -> PortalError:
+        """Audit a refused attempt in its own transaction and hand back the error to raise."""
+        with self.db.write() as conn:
+            self._audit(
+                conn,
+                action,
+                outcome=outcome,
+                principal=principal,
+                user=user,
+                username=username,
+                tin=tin,
+                record_kind=record_kind,
+                record_id=record_id,
+                detail=detail,
+            )
+        return error
+
+    def _require(
+        self, principal: Principal, action: Action, audit_action: str, tin: str | None = None
+    ) -> None:
+        try:
+            require(principal, action, tin, self.clock.now())
+        except PermissionDenied as error:
+            raise self._refuse(error, audit_action, principal=principal, tin=tin) from None
+
+    # -- credentials ----------------------------------------------------------------------------
+
+    def _count_failure(
+        self,
+        user_id: int,
+        action: str,
+        message: str,
+        reason: str,
+        *,
+        principal: Principal | None = None,
+    ) -> AuthenticationFailed:
+        """Record a failed credential check: throttle, lock after 10, audit; the error to raise."""
+        now = self.clock.now()
+        with self.db.write() as conn:
+            user = _user(conn, user_id)
+            failures = int(user["failed_sign_ins"]) + 1
+            lock = failures >= LOCK_AFTER
+            wait = _throttle_for(failures)
+            conn.execute(
+                update(users)
+                .where(users.c.id == user_id)
+                .values(
+                    failed_sign_ins=failures,
+                    locked=bool(user["locked"]) or lock,
+                    throttled_until=None if wait is None or lock else now + wait,
+                )
+            )
+            self._audit(
+                conn,
+                action,
+                outcome="failed",
+                principal=principal,
+                user=None if principal else user,
+                record_kind="user",
+                record_id=user_id,
+                detail={"reason": reason, "failures": failures},
+            )
+            if lock and not user["locked"]:
+                ended = accounts.end_sessions(conn, user_id, now)
+                self._audit(
+                    conn,
+                    "identity.lock",
+                    outcome="ok",
+                    principal=principal,
+                    user=None if principal else user,
+                    record_kind="user",
+                    record_id=user_id,
+                    detail={"failures": failures, "sessions_ended": ended},
+                )
+        return AuthenticationFailed(LOCKED if lock else message)
+
+    def _check_credentials(
+        self,
+        user: RowMapping,
+        password: str,
+        action: str,
+        wrong_message: str,
+        *,
+        principal: Principal | None = None,
+    ) -> None:
+        """Refuse a locked or throttled account unchecked, else verify the password (counted)."""
+        refusal = _gate(user, self.clock.now())
+        if refusal is not None:
+            reason, message = refusal
+            raise self._refuse(
+                AuthenticationFailed(message),
+                action,
+                principal=principal,
+                user=None if principal else user,
+                record_kind="user",
+                record_id=user["id"],
+                detail={"reason": reason},
+            )
+        if not verify_password(user["password_hash"], password):
+            raise self._count_failure(
+                user["id"], action, wrong_message, "wrong_password", principal=principal
+            )
+
+    def _check_own_password(self, principal: Principal, password: str, action: str) -> RowMapping:
+        with self.db.read() as conn:
+            user = _user(conn, principal.user_id)
+        self._check_credentials(
+            user, password, action, "The password is not right.", principal=principal
+        )
+        return user
+
+    # -- sessions ---------------------------------------------------------------------------------
+
+    def _open_session(
+        self,
+        conn: Connection,
+        user: RowMapping,
+        password: str | None,
+        totp_step: int | None,
+    ) -> SignInResult:
+        """Reset the failure count, start a session and audit the sign-in (caller's transaction)."""
+        now = self.clock.now()
+        values: dict[str, Any] = {
+            "failed_sign_ins": 0,
+            "throttled_until": None,
+            "last_sign_in_at": now,
+        }
+        if totp_step is not None:
+            values["totp_last_step"] = totp_step
+        if password is not None and user["password_hash"] and needs_rehash(user["password_hash"]):
+            values["password_hash"] = hash_password(password)
+        conn.execute(update(users).where(users.c.id == user["id"]).values(**values))
+        roles = accounts.active_roles(conn, user["id"])
+        active_tin = _choose_active_tin(user["default_tin"], roles)
+        idle = _clamp_idle(accounts.tin_idle_minutes(conn, active_tin))
+        token = secrets.token_urlsafe(32)
+        digest = accounts.token_digest(token)
+        expires = now + SESSION_LIFETIME
+        conn.execute(
+            insert(sessions).values(
+                token_hash=digest,
+                user_id=user["id"],
+                created_at=now,
+                last_seen_at=now,
+                expires_at=expires,
+                idle_minutes=idle,
+                active_tin=active_tin,
+            )
+        )
+        self._audit(
+            conn,
+            _SIGN_IN_ACTION,
+            user=user,
+            tin=active_tin,
+            record_kind="user",
+            record_id=user["id"],
+            detail={"second_factor": totp_step is not None} if user["totp_enabled"] else None,
+        )
+        return SignInResult(
+            token=token, account=self._account(conn, user["id"], digest), expires_at=expires
+        )
+
+    def _session_row(self, conn: Connection, session_key: str) -> RowMapping | None:
+        return (
+            conn.execute(select(sessions).where(sessions.c.token_hash == session_key))
+            .mappings()
+            .first()
+        )
+
+    def _account(self, conn: Connection, user_id: int, session_key: str | None) -> Account:
+        user = _user(conn, user_id)
+        session = self._session_row(conn, session_key) if session_key else None
+        now = self.clock.now()
+        break_glass_until = None
+        glass_until = session["break_glass_until"] if session is not None else None
+        if glass_until is not None and glass_until > now:
+            break_glass_until = glass_until
+        return Account(
+            id=user["id"],
+            username=user["username"],
+            full_name=user["full_name"],
+            email=user["email"],
+            phone=user["phone"] or "",
+            status=UserStatus(user["status"]),
+            totp_enabled=bool(user["totp_enabled"]),
+            payer_role=Role(user["payer_role"]) if user["payer_role"] else None,
+            default_tin=user["default_tin"],
+            active_tin=session["active_tin"] if session is not None else None,
+            theme=user["theme"],
+            notification_prefs=dict(user["notification_prefs"] or {}),
+            roles=self._tin_roles(conn, user_id),
+            last_sign_in_at=user["last_sign_in_at"],
+            idle_minutes=int(session["idle_minutes"]) if session else DEFAULT_IDLE_MINUTES,
+            break_glass_until=break_glass_until,
+        )
+
+    def _tin_roles(self, conn: Connection, user_id: int) -> list[TinRole]:
+        rows = conn.execute(
+            select(user_roles.c.tin, user_roles.c.role, user_roles.c.status, tins.c.name)
+            .join(tins, tins.c.tin == user_roles.c.tin)
+            .where(user_roles.c.user_id == user_id, user_roles.c.status.in_(("active", "pending")))
+            .order_by(user_roles.c.tin)
+        )
+        affiliated = accounts.affiliations(conn, user_id)
+        return [
+            TinRole(
+                tin=row.tin,
+                tin_name=row.name,
+                role=Role(row.role),
+                status=row.status,
+                affiliations=sorted(affiliated.get(row.tin, frozenset())),
+            )
+            for row in rows
+        ]
+
+    def resolve(self, token: str) -> Principal:
+        """The principal of a live session; `SessionExpired` once it has ended or timed out.
+
+        Each call counts as activity: it moves the session's idle clock.
+        """
+        now = self.clock.now()
+        digest = accounts.token_digest(token)
+        with self.db.write() as conn:
+            session = self._session_row(conn, digest)
+            if session is None or session["revoked_at"] is not None:
+                raise SessionExpired("Your session has ended. Sign in again.")
+            idle_limit = session["last_seen_at"] + timedelta(minutes=session["idle_minutes"])
+            expired: SessionExpired | None = None
+            if now >= session["expires_at"]:
+                conn.execute(
+                    update(sessions).where(sessions.c.token_hash == digest).values(revoked_at=now)
+                )
+                expired = SessionExpired("Your session reached its 12-hour limit. Sign in again.")
+            elif now > idle_limit:
+                conn.execute(
+                    update(sessions).where(sessions.c.token_hash == digest).values(revoked_at=now)
+                )
+                expired = SessionExpired(
+                    f"You were signed out after {session['idle_minutes']} minutes without "
+                    "activity. Sign in again."
+                )
+            user = accounts.user_row(conn, session["user_id"])
+            if expired is None and (user is None or user["status"] != UserStatus.ACTIVE):
+                expired = SessionExpired("Your session has ended. Sign in again.")
+            principal: Principal | None = None
+            if expired is None and user is not None:
+                principal = self._live_principal(conn, user, session, now)
+        # Raised after the commit, so that a timed-out session stays revoked.
+        if expired is not None or principal is None:
+            raise expired or SessionExpired("Your session has ended. Sign in again.")
+        return principal
+
+    def _live_principal(
+        self, conn: Connection, user: RowMapping, session: RowMapping, now: datetime
+    ) -> Principal:
+        """Touch the session (idle clock, active TIN still held) and build its principal."""
+        roles = accounts.active_roles(conn, user["id"])
+        active_tin = session["active_tin"]
+        if active_tin not in roles:
+            active_tin = _choose_active_tin(user["default_tin"], roles)
+        conn.execute(
+            update(sessions)
+            .where(sessions.c.token_hash == session["token_hash"])
+            .values(last_seen_at=now, active_tin=active_tin)
+        )
+        glass_until = session["break_glass_until"]
+        live_glass = glass_until is not None and glass_until > now
+        return Principal(
+            user_id=user["id"],
+            username=user["username"],
+            session_key=session["token_hash"],
+            payer_role=Role(user["payer_role"]) if user["payer_role"] else None,
+            tin_roles=roles,
+            affiliations=accounts.affiliations(conn, user["id"]),
+            active_tin=active_tin,
+            break_glass_reason=session["break_glass_reason"] if live_glass else None,
+            break_glass_until=glass_until if live_glass else None,
+        )
+
+    # -- identity, no session needed --------------------------------------------------------------
+
+    def sign_in(self, username: str, password: str, totp_code: str | None = None) -> SignInResult:
+        """Start a session (see the module docstring for the rules)."""
+        with self.db.read() as conn:
+            user = _user_by_username(conn, username)
+        if user is None:
+            verify_password(None, password)  # the same time as a real check
+            raise self._refuse(
+                AuthenticationFailed(BAD_CREDENTIALS),
+                _SIGN_IN_ACTION,
+                username=username.strip(),
+                outcome="failed",
+                detail={"reason": "unknown_user"},
+            )
+        self._check_credentials(user, password, _SIGN_IN_ACTION, BAD_CREDENTIALS)
+        # The password is right: from here on the account's state may be told.
+        status = user["status"]
+        if status == UserStatus.LEGACY:
+            raise self._refuse(
+                MigrationRequired(
+                    "This account comes from the old portal. Choose a new username and password "
+                    "to move it over."
+                ),
+                _SIGN_IN_ACTION,
+                user=user,
+                record_kind="user",
+                record_id=user["id"],
+                detail={"reason": "legacy"},
+            )
+        if status == UserStatus.PENDING:
+            raise self._refuse(
+                AuthenticationFailed(
+                    "Your registration is waiting for approval by your organization's "
+                    "administrator."
+                ),
+                _SIGN_IN_ACTION,
+                user=user,
+                record_kind="user",
+                record_id=user["id"],
+                detail={"reason": "pending"},
+            )
+        if status != UserStatus.ACTIVE:
+            raise self._refuse(
+                AuthenticationFailed(
+                    "This account is deactivated. Ask your organization's administrator."
+                ),
+                _SIGN_IN_ACTION,
+                user=user,
+                record_kind="user",
+                record_id=user["id"],
+                detail={"reason": "deactivated"},
+            )
+        with self.db.read() as conn:
+            has_access = bool(user["payer_role"]) or bool(accounts.active_roles(conn, user["id"]))
+        if not has_access:
+            raise self._refuse(
+                AuthenticationFailed(
+                    "Your account has no active access at any Tax ID. Ask your organization's "
+                    "administrator."
+                ),
+                _SIGN_IN_ACTION,
+                user=user,
+                record_kind="user",
+                record_id=user["id"],
+                detail={"reason": "no_access"},
+            )
+        step = self._check_second_factor(user, totp_code)
+        with self.db.write() as conn:
+            # Re-read: the row may have changed while the password was being checked.
+            fresh = _user(conn, user["id"])
+            return self._open_session(conn, fresh, password, step)
+
+    def _check_second_factor(self, user: RowMapping, code: str | None) -> int | None:
+        """The accepted TOTP step, None when the user has no second factor; raises otherwise."""
+        if not user["totp_enabled"] or not user["totp_secret"]:
+            return None
+        if not code or not code.strip():
+            raise SecondFactorRequired("Enter the 6-digit code from your authenticator app.")
+        step = totp.matching_step(user["totp_secret"], code, self.clock.now())
+        if step is None:
+            raise self._count_failure(
+                user["id"], _SIGN_IN_ACTION, "The code is not right.", "wrong_code"
+            )
+        last = user["totp_last_step"]
+        if last is not None and step <= last:
+            raise self._refuse(
+                AuthenticationFailed(
+                    "That code was already used. Wait for the next one and try again."
+                ),
+                _SIGN_IN_ACTION,
+                user=user,
+                record_kind="user",
+                record_id=user["id"],
+                detail={"reason": "replayed_code"},
+            )
+        return step
+
+    def register(self, registration: Registration) -> RegistrationOutcome:
+        """Register a new user for a TIN with proof of the relationship."""
+        username = parse_username(registration.username)
+        email = parse_email(registration.email)
+        tin = parse_tin(registration.tin)
+        full_name = registration.full_name.strip()
+        if not full_name or len(full_name) > 200:
+            raise ValidationFailed(
+                "Enter your full name (at most 200 characters).", field="full_name"
+            )
+        phone = registration.phone.strip()
+        if len(phone) > 30:
+            raise ValidationFailed("A phone number has at most 30 characters.", field="phone")
+        check_password(registration.password, username)
+        with self.db.read() as conn:
+            taken = _user_by_username(conn, username) is not None
+        if taken:
+            raise Conflict("That username is taken. Choose another.", field="username")
+        self._prove(registration.proof, tin, username=username)
+        now = self.clock.now()
+        password_hash = hash_password(registration.password)
+        try:
+            with self.db.write() as conn:
+                becomes_admin = not self._has_active_admin(conn, tin)
+                user_id = _new_id(
+                    conn.execute(
+                        insert(users).values(
+                            username=username,
+                            username_key=username_key(username),
+                            full_name=full_name,
+                            email=email,
+                            phone=phone,
+                            password_hash=password_hash,
+                            status="active" if becomes_admin else "pending",
+                            failed_sign_ins=0,
+                            locked=False,
+                            totp_enabled=False,
+                            default_tin=tin,
+                            notification_prefs={},
+                            created_at=now,
+                            password_changed_at=now,
+                        )
+                    )
+                )
+                user = _user(conn, user_id)
+                outcome = self._grant_or_queue(conn, user, tin, becomes_admin, now)
+                self._audit(
+                    conn,
+                    "identity.register",
+                    user=user,
+                    tin=tin,
+                    record_kind="user",
+                    record_id=user_id,
+                    detail={
+                        "role": outcome.role.value if outcome.role else None,
+                        "pending": outcome.pending,
+                        "proof": proof_kind(registration.proof),
+                    },
+                )
+                return outcome
+        except IntegrityError:
+            raise Conflict("That username is taken. Choose another.", field="username") from None
+
+    def _prove(
+        self,
+        proof: RegistrationProof,
+        tin: str,
+        *,
+        username: str | None = None,
+        principal: Principal | None = None,
+    ) -> None:
+        kind = proof_kind(proof)
+        with self.db.read() as conn:
+            proven = proves_tin(conn, tin, proof, self.clock.now())
+        if not proven:
+            field = "registration_code" if kind == "registration_code" else "claim_number"
+            raise self._refuse(
+                ValidationFailed(NOT_PROVEN, field=field),
+                "identity.prove_tin",
+                principal=principal,
+                username=username,
+                tin=tin,
+                outcome="failed",
+                detail={"proof": kind},
+            )
+
+    def _has_active_admin(self, conn: Connection, tin: str) -> bool:
+        found = conn.execute(
+            select(user_roles.c.user_id)
+            .join(users, users.c.id == user_roles.c.user_id)
+            .where(
+                user_roles.c.tin == tin,
+                user_roles.c.role == Role.ADMINISTRATOR.value,
+                user_roles.c.status == "active",
+                users.c.status == "active",
+            )
+            .limit(1)
+        ).first()
+        return found is not None
+
+    def _grant_or_queue(
+        self, conn: Connection, user: RowMapping, tin: str, becomes_admin: bool, now: datetime
+    ) -> RegistrationOutcome:
+        """Make the user the TIN's administrator, or queue them for approval (caller's txn)."""
+        conn.execute(
+            insert(user_roles).values(
+                user_id=user["id"],
+                tin=tin,
+                role=(Role.ADMINISTRATOR if becomes_admin else PENDING_ROLE).value,
+                status="active" if becomes_admin else "pending",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        shown = format_tin(tin)
+        if becomes_admin:
+            accounts.queue_mail(
+                conn,
+                user["email"],
+                "You are the administrator of your organization in the provider portal",
+                f"Hello {user['full_name']},\n\nYou are now the portal administrator for Tax ID "
+                f"{shown}. You approve the people who register for it after you and manage "
+                "their access.\n",
+                now,
+            )
+            return RegistrationOutcome(
+                user_id=user["id"],
+                tin=tin,
+                role=Role.ADMINISTRATOR,
+                pending=False,
+                message=f"You are the administrator of Tax ID {shown}.",
+            )
+        for manager_id in self._managers(conn, tin):
+            accounts.notify(
+                conn,
+                manager_id,
+                "access",
+                f"{user['username']} asks for access to Tax ID {shown} and waits for approval.",
+                now,
+                link_kind="user",
+                link_id=user["id"],
+            )
+        return RegistrationOutcome(
+            user_id=user["id"],
+            tin=tin,
+            role=None,
+            pending=True,
+            message=(
+                f"Your request for Tax ID {shown} waits for approval by its administrator, "
+                "who will choose your role."
+            ),
+        )
+
+    def _managers(self, conn: Connection, tin: str) -> list[int]:
+        """Active administrators and practice maintenance users of a TIN."""
+        rows = conn.execute(
+            select(user_roles.c.user_id)
+            .join(users, users.c.id == user_roles.c.user_id)
+            .where(
+                user_roles.c.tin == tin,
+                user_roles.c.status == "active",
+                user_roles.c.role.in_((Role.ADMINISTRATOR.value, Role.PRACTICE_MAINTENANCE.value)),
+                users.c.status == "active",
+            )
+        )
+        return [int(row.user_id) for row in rows]
+
+    def forgot_username(self, email: str) -> None:
+        """Mail the usernames registered to `email`; the same outcome whether or not it is known."""
+        address = parse_email(email)
+        now = self.clock.now()
+        with self.db.write() as conn:
+            rows = list(
+                conn.execute(
+                    select(users.c.username, users.c.email)
+                    .where(
+                        func.lower(users.c.email) == address.lower(),
+                        users.c.status != UserStatus.DEACTIVATED.value,
+                    )
+                    .order_by(users.c.username_key)
+                )
+            )
+            if rows:
+                names = "\n".join(f"    {row.username}" for row in rows)
+                accounts.queue_mail(
+                    conn,
+                    rows[0].email,
+                    "Your provider portal username",
+                    "Hello,\n\nThe portal usernames registered to this address are:\n\n"
+                    f"{names}\n\nIf you did not ask for this, you can ignore this mail.\n",
+                    now,
+                )
+            self._audit(
+                conn,
+                "identity.forgot_username",
+                outcome="ok" if rows else "failed",
+                detail={"usernames_mailed": len(rows)},
+            )
+
+    def request_password_reset(self, username: str, email: str) -> None:
+        """Mail a reset token when username and email match; the same outcome whatever the input."""
+        with self.db.write() as conn:
+            user = _user_by_username(conn, username)
+            matches = (
+                user is not None
+                and user["email"].strip().casefold() == email.strip().casefold()
+                and user["status"] in (UserStatus.ACTIVE.value, UserStatus.PENDING.value)
+            )
+            if matches:
+                assert user is not None
+                accounts.issue_password_reset(conn, user, self.clock.now())
+                self._audit(
+                    conn,
+                    "identity.request_password_reset",
+                    user=user,
+                    record_kind="user",
+                    record_id=user["id"],
+                )
+            else:
+                self._audit(
+                    conn,
+                    "identity.request_password_reset",
+                    outcome="failed",
+                    username=username.strip(),
+                    detail={"reason": "no_match"},
+                )
+
+    def reset_password(self, token: str, new_password: str) -> None:
+        """Set a new password with a mailed token (single use, 30 minutes); ends every session."""
+        now = self.clock.now()
+        digest = accounts.token_digest(token.strip())
+        invalid = ValidationFailed(
+            "That reset code is not valid or has expired. Ask for a new one.", field="token"
+        )
+        with self.db.read() as conn:
+            reset = (
+                conn.execute(select(password_resets).where(password_resets.c.token_hash == digest))
+                .mappings()
+                .first()
+            )
+            user = accounts.user_row(conn, reset["user_id"]) if reset is not None else None
+        if (
+            reset is None
+            or user is None
+            or reset["used_at"] is not None
+            or now >= reset["expires_at"]
+            or user["status"] not in (UserStatus.ACTIVE.value, UserStatus.PENDING.value)
+        ):
+            raise self._refuse(
+                invalid,
+                "identity.reset_password",
+                user=user,
+                record_kind="user" if user is not None else None,
+                record_id=user["id"] if user is not None else None,
+                outcome="failed",
+                detail={"reason": "invalid_token"},
+            )
+        check_password(new_password, user["username"], has_mfa=bool(user["totp_enabled"]))
+        new_hash = hash_password(new_password)
+        with self.db.write() as conn:
+            # Claim the token inside the write, so two uses racing cannot both succeed.
+            claimed = conn.execute(
+                update(password_resets)
+                .where(password_resets.c.token_hash == digest, password_resets.c.used_at.is_(None))
+                .values(used_at=now)
+            ).rowcount
+            if not claimed:
+                raise invalid
+            # Every other outstanding token of the user stops working too.
+            conn.execute(
+                update(password_resets)
+                .where(password_resets.c.user_id == user["id"], password_resets.c.used_at.is_(None))
+                .values(used_at=now)
+            )
+            conn.execute(
+                update(users)
+                .where(users.c.id == user["id"])
+                .values(
+                    password_hash=new_hash,
+                    password_changed_at=now,
+                    failed_sign_ins=0,
+                    throttled_until=None,
+                    locked=False,
+                )
+            )
+            ended = accounts.end_sessions(conn, user["id"], now)
+            accounts.queue_mail(
+                conn,
+                user["email"],
+                "Your provider portal password was reset",
+                f"Hello {user['full_name']},\n\nThe password of the portal user "
+                f"{user['username']} was reset and every session of it ended.\nIf this was not "
+                "you, call the provider service line at once.\n",
+                now,
+            )
+            self._audit(
+                conn,
+                "identity.reset_password",
+                user=user,
+                record_kind="user",
+                record_id=user["id"],
+                detail={"sessions_ended": ended, "was_locked": bool(user["locked"])},
+            )
+
+    def migrate_legacy_account(self, migration: LegacyMigration) -> SignInResult:
+        """First sign-in of an old-portal account: new username, password and email; signs in."""
+        action = "identity.migrate_legacy"
+        with self.db.read() as conn:
+            user = _user_by_username(conn, migration.legacy_username)
+        if user is None:
+            verify_password(None, migration.legacy_password)
+            raise self._refuse(
+                AuthenticationFailed(BAD_CREDENTIALS),
+                action,
+                username=migration.legacy_username.strip(),
+                outcome="failed",
+                detail={"reason": "unknown_user"},
+            )
+        self._check_credentials(user, migration.legacy_password, action, BAD_CREDENTIALS)
+        if user["status"] != UserStatus.LEGACY:
+            raise self._refuse(
+                ValidationFailed(
+                    "This account has already been moved over. Sign in with its username.",
+                    field="legacy_username",
+                ),
+                action,
+                user=user,
+                record_kind="user",
+                record_id=user["id"],
+                detail={"reason": "not_legacy"},
+            )
+        new_username = parse_username(migration.new_username)
+        email = parse_email(migration.email)
+        check_password(migration.new_password, new_username)
+        new_key = username_key(new_username)
+        new_hash = hash_password(migration.new_password)
+        now = self.clock.now()
+        try:
+            with self.db.write() as conn:
+                holder = _user_by_username(conn, new_username)
+                if holder is not None and holder["id"] != user["id"]:
+                    raise Conflict("That username is taken. Choose another.", field="new_username")
+                conn.execute(
+                    update(users)
+                    .where(users.c.id == user["id"])
+                    .values(
+                        username=new_username,
+                        username_key=new_key,
+                        email=email,
+                        password_hash=new_hash,
+                        password_changed_at=now,
+                        status=UserStatus.ACTIVE.value,
+                    )
+                )
+                fresh = _user(conn, user["id"])
+                self._audit(
+                    conn,
+                    action,
+                    user=fresh,
+                    record_kind="user",
+                    record_id=user["id"],
+                    detail={
+                        "before": {"username": user["username"], "status": user["status"]},
+                        "after": {"username": new_username, "status": UserStatus.ACTIVE.value},
+                        "email_changed": user["email"].casefold() != email.casefold(),
+                    },
+                )
+                return self._open_session(conn, fresh, migration.new_password, None)
+        except IntegrityError:
+            raise Conflict(
+                "That username is taken. Choose another.", field="new_username"
+            ) from None
+
+    # -- identity, own account --------------------------------------------------------------------
+
+    def sign_out(self, principal: Principal) -> None:
+        """End the session (idempotent)."""
+        now = self.clock.now()
+        with self.db.write() as conn:
+            ended = conn.execute(
+                update(sessions)
+                .where(
+                    sessions.c.token_hash == principal.session_key,
+                    sessions.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=now)
+            ).rowcount
+            if ended:
+                self._audit(conn, "identity.sign_out", principal=principal)
+
+    def account(self, principal: Principal) -> Account:
+        """The signed-in user's account."""
+        with self.db.read() as conn:
+            return self._account(conn, principal.user_id, principal.session_key)
+
+    def verify_password(self, principal: Principal, password: str) -> None:
+        """Unlock the idle-locked screen: check the password (failures count as at sign-in)."""
+        self._check_own_password(principal, password, "identity.unlock_screen")
+        with self.db.write() as conn:
+            conn.execute(
+                update(users)
+                .where(users.c.id == principal.user_id)
+                .values(failed_sign_ins=0, throttled_until=None)
+            )
+            conn.execute(
+                update(sessions)
+                .where(sessions.c.token_hash == principal.session_key)
+                .values(last_seen_at=self.clock.now())
+            )
+            self._audit(conn, "identity.unlock_screen", principal=principal)
+
+    def change_password(
+        self, principal: Principal, current_password: str, new_password: str
+    ) -> None:
+        """Change the password; every other session of the user ends."""
+        action = "identity.change_password"
+        user = self._check_own_password(principal, current_password, action)
+        check_password(new_password, user["username"], has_mfa=bool(user["totp_enabled"]))
+        if new_password == current_password:
+            raise ValidationFailed(
+                "The new password is the same as the current one.", field="new_password"
+            )
+        new_hash = hash_password(new_password)
+        now = self.clock.now()
+        with self.db.write() as conn:
+            conn.execute(
+                update(users)
+                .where(users.c.id == principal.user_id)
+                .values(
+                    password_hash=new_hash,
+                    password_changed_at=now,
+                    failed_sign_ins=0,
+                    throttled_until=None,
+                )
+            )
+            ended = accounts.end_sessions(conn, principal.user_id, now, keep=principal.session_key)
+            accounts.queue_mail(
+                conn,
+                user["email"],
+                "Your provider portal password was changed",
+                f"Hello {user['full_name']},\n\nThe password of the portal user "
+                f"{user['username']} was changed.\nIf this was not you, call the provider service "
+                "line at once.\n",
+                now,
+            )
+            self._audit(
+                conn,
+                action,
+                principal=principal,
+                record_kind="user",
+                record_id=principal.user_id,
+                detail={"other_sessions_ended": ended},
+            )
+
+    def begin_totp_enrollment(self, principal: Principal) -> TotpEnrollment:
+        """A new TOTP secret to add to an authenticator app (not on until confirmed)."""
+        with self.db.write() as conn:
+            user = _user(conn, principal.user_id)
+            if user["totp_enabled"]:
+                raise Conflict(
+                    "A second factor is already on. Remove it before enrolling another.",
+                    field="code",
+                )
+            secret = totp.new_secret()
+            conn.execute(
+                update(users)
+                .where(users.c.id == principal.user_id)
+                .values(totp_secret=secret, totp_last_step=None)
+            )
+            self._audit(
+                conn,
+                "identity.totp_begin",
+                principal=principal,
+                record_kind="user",
+                record_id=principal.user_id,
+            )
+        return TotpEnrollment(
+            secret=secret, provisioning_uri=totp.provisioning_uri(secret, user["username"])
+        )
+
+    def confirm_totp_enrollment(self, principal: Principal, code: str) -> None:
+        """Turn TOTP on with a code from the app."""
+        action = "identity.totp_confirm"
+        with self.db.read() as conn:
+            user = _user(conn, principal.user_id)
+        if user["totp_enabled"]:
+            raise Conflict("The second factor is already on.", field="code")
+        if not user["totp_secret"]:
+            raise ValidationFailed("Start the enrollment first.", field="code")
+        step = totp.matching_step(user["totp_secret"], code, self.clock.now())
+        if step is None:
+            raise self._refuse(
+                ValidationFailed(
+                    "The code is not right. Check the time on your device and try again.",
+                    field="code",
+                ),
+                action,
+                principal=principal,
+                record_kind="user",
+                record_id=principal.user_id,
+                outcome="failed",
+            )
+        with self.db.write() as conn:
+            conn.execute(
+                update(users)
+                .where(users.c.id == principal.user_id)
+                .values(totp_enabled=True, totp_last_step=step)
+            )
+            self._audit(
+                conn,
+                action,
+                principal=principal,
+                record_kind="user",
+                record_id=principal.user_id,
+                detail=_changes({"totp_enabled": False}, {"totp_enabled": True}),
+            )
+
+    def remove_totp(self, principal: Principal, password: str) -> None:
+        """Turn TOTP off (needs the password; refused while the password is under 15 characters)."""
+        action = "identity.totp_remove"
+        user = self._check_own_password(principal, password, action)
+        if not user["totp_enabled"]:
+            raise ValidationFailed("No second factor is on.", field="password")
+        if len(password) < MIN_LENGTH:
+            raise self._refuse(
+                ValidationFailed(
+                    f"Your password has fewer than {MIN_LENGTH} characters. Change it to a longer "
+                    "one before turning the second factor off.",
+                    field="password",
+                ),
+                action,
+                principal=principal,
+                record_kind="user",
+                record_id=principal.user_id,
+                detail={"reason": "short_password"},
+            )
+        with self.db.write() as conn:
+            conn.execute(
+                update(users)
+                .where(users.c.id == principal.user_id)
+                .values(totp_enabled=False, totp_secret=None, totp_last_step=None)
+            )
+            self._audit(
+                conn,
+                action,
+                principal=principal,
+                record_kind="user",
+                record_id=principal.user_id,
+                detail=_changes({"totp_enabled": True}, {"totp_enabled": False}),
+            )
+
+    def update_settings(self, principal: Principal, changes: AccountSettings) -> Account:
+        """Change own name, phone, default TIN, theme or notification choices."""
+        values: dict[str, Any] = {}
+        if changes.full_name is not None:
+            name = changes.full_name.strip()
+            if not name or len(name) > 200:
+                raise ValidationFailed(
+                    "Enter your full name (at most 200 characters).", field="full_name"
+                )
+            values["full_name"] = name
+        if changes.phone is not None:
+            phone = changes.phone.strip()
+            if len(phone) > 30:
+                raise ValidationFailed("A phone number has at most 30 characters.", field="phone")
+            values["phone"] = phone
+        if changes.theme is not None:
+            theme = changes.theme.strip()
+            if not _THEME.fullmatch(theme):
+                raise ValidationFailed(
+                    "A theme name is 1 to 40 lower-case letters, digits or hyphens.", field="theme"
+                )
+            values["theme"] = theme
+        default_tin = None
+        if changes.default_tin is not None:
+            default_tin = parse_tin(changes.default_tin)
+        if changes.notification_prefs is not None:
+            for key, value in changes.notification_prefs.items():
+                if not _PREF_KEY.fullmatch(key) or not isinstance(value, bool):
+                    raise ValidationFailed(
+                        "Notification choices are names of notices, each on or off.",
+                        field="notification_prefs",
+                    )
+        with self.db.write() as conn:
+            user = _user(conn, principal.user_id)
+            if default_tin is not None:
+                if default_tin not in accounts.active_roles(conn, principal.user_id):
+                    raise ValidationFailed(
+                        "The default Tax ID must be one where you have active access.",
+                        field="default_tin",
+                    )
+                values["default_tin"] = default_tin
+            if changes.notification_prefs is not None:
+                values["notification_prefs"] = dict(user["notification_prefs"] or {}) | dict(
+                    changes.notification_prefs
+                )
+            before = {name: user[name] for name in values}
+            detail = _changes(before, values)
+            if detail is not None:
+                conn.execute(update(users).where(users.c.id == principal.user_id).values(**values))
+                self._audit(
+                    conn,
+                    "identity.update_settings",
+                    principal=principal,
+                    record_kind="user",
+                    record_id=principal.user_id,
+                    detail=detail,
+                )
+            return self._account(conn, principal.user_id, principal.session_key)
+
+    def set_active_tin(self, principal: Principal, tin: str) -> Account:
+        """Work as the user's role at `tin` for the rest of the session."""
+        chosen = parse_tin(tin)
+        with self.db.write() as conn:
+            if chosen not in accounts.active_roles(conn, principal.user_id):
+                raise ValidationFailed("You have no active access at that Tax ID.", field="tin")
+            session = self._session_row(conn, principal.session_key)
+            idle = _clamp_idle(accounts.tin_idle_minutes(conn, chosen))
+            conn.execute(
+                update(sessions)
+                .where(sessions.c.token_hash == principal.session_key)
+                .values(active_tin=chosen, idle_minutes=idle)
+            )
+            self._audit(
+                conn,
+                "identity.set_active_tin",
+                principal=principal,
+                tin=chosen,
+                record_kind="session",
+                detail=_changes(
+                    {"active_tin": session["active_tin"] if session else None},
+                    {"active_tin": chosen},
+                ),
+            )
+            return self._account(conn, principal.user_id, principal.session_key)
+
+    def register_additional_tin(
+        self, principal: Principal, tin: str, proof: RegistrationProof
+    ) -> RegistrationOutcome:
+        """Ask for a role at another TIN with the same proof as registration."""
+        chosen = parse_tin(tin)
+        if principal.payer_role is not None:
+            raise self._refuse(
+                PermissionDenied("Payer staff do not register for a Tax ID."),
+                "identity.register_additional_tin",
+                principal=principal,
+                tin=chosen,
+            )
+        with self.db.read() as conn:
+            existing = conn.execute(
+                select(user_roles.c.status).where(
+                    user_roles.c.user_id == principal.user_id, user_roles.c.tin == chosen
+                )
+            ).scalar_one_or_none()
+        if existing in ("active", "pending"):
+            raise Conflict(
+                "You already have access to that Tax ID, or a request for it waits.", field="tin"
+            )
+        self._prove(proof, chosen, principal=principal)
+        now = self.clock.now()
+        with self.db.write() as conn:
+            user = _user(conn, principal.user_id)
+            becomes_admin = not self._has_active_admin(conn, chosen)
+            # A role removed earlier is replaced by the new request.
+            conn.execute(
+                delete(user_roles).where(
+                    user_roles.c.user_id == principal.user_id, user_roles.c.tin == chosen
+                )
+            )
+            outcome = self._grant_or_queue(conn, user, chosen, becomes_admin, now)
+            self._audit(
+                conn,
+                "identity.register_additional_tin",
+                principal=principal,
+                tin=chosen,
+                record_kind="user",
+                record_id=principal.user_id,
+                detail={
+                    "role": outcome.role.value if outcome.role else None,
+                    "pending": outcome.pending,
+                    "proof": proof_kind(proof),
+                },
+            )
+            return outcome
+
+    def consolidate_account(
+        self, principal: Principal, other_username: str, other_password: str
+    ) -> ConsolidationResult:
+        """Move another account (same email, proven by its password) into this one."""
+        action = "identity.consolidate"
+        wrong = "The username or password of the other account is not right."
+        with self.db.read() as conn:
+            me = _user(conn, principal.user_id)
+            other = _user_by_username(conn, other_username)
+        if other is None:
+            verify_password(None, other_password)
+            raise self._refuse(
+                AuthenticationFailed(wrong),
+                action,
+                principal=principal,
+                outcome="failed",
+                detail={"reason": "unknown_user"},
+            )
+        if other["id"] == principal.user_id:
+            raise ValidationFailed(
+                "That is the account you are signed in with.", field="other_username"
+            )
+        self._check_credentials(other, other_password, action, wrong, principal=principal)
+        if other["status"] == UserStatus.DEACTIVATED.value:
+            raise self._refuse(
+                ValidationFailed(
+                    "That account is deactivated and cannot be moved.", field="other_username"
+                ),
+                action,
+                principal=principal,
+                record_kind="user",
+                record_id=other["id"],
+                detail={"reason": "deactivated"},
+            )
+        if other["payer_role"] or me["payer_role"]:
+            raise self._refuse(
+                ValidationFailed(
+                    "Payer staff accounts are not consolidated.", field="other_username"
+                ),
+                action,
+                principal=principal,
+                record_kind="user",
+                record_id=other["id"],
+                detail={"reason": "payer_account"},
+            )
+        if other["email"].strip().casefold() != me["email"].strip().casefold():
+            raise self._refuse(
+                ValidationFailed(
+                    "The other account must have the same email address as yours.",
+                    field="other_username",
+                ),
+                action,
+                principal=principal,
+                record_kind="user",
+                record_id=other["id"],
+                detail={"reason": "email_differs"},
+            )
+        now = self.clock.now()
+        with self.db.write() as conn:
+            moved, notes = move_roles(conn, other["id"], principal.user_id, now)
+            conn.execute(
+                update(users)
+                .where(users.c.id == other["id"])
+                .values(status=UserStatus.DEACTIVATED.value, merged_into=principal.user_id)
+            )
+            ended = accounts.end_sessions(conn, other["id"], now)
+            self._audit(
+                conn,
+                action,
+                principal=principal,
+                record_kind="user",
+                record_id=other["id"],
+                detail={
+                    "merged_user_id": other["id"],
+                    "moved_tins": moved,
+                    "notes": notes,
+                    "sessions_ended": ended,
+                    "before": {"status": other["status"], "merged_into": None},
+                    "after": {"status": "deactivated", "merged_into": principal.user_id},
+                },
+            )
+        return ConsolidationResult(merged_user_id=other["id"], moved_tins=moved, notes=notes)
+
+    def administrators_of(self, principal: Principal, tin: str) -> list[UserBrief]:
+        """Who manages access at `tin`: its active administrators, then practice maintenance."""
+        chosen = parse_tin(tin)
+        with self.db.read() as conn:
+            own_role = conn.execute(
+                select(user_roles.c.status).where(
+                    user_roles.c.user_id == principal.user_id,
+                    user_roles.c.tin == chosen,
+                    user_roles.c.status.in_(("active", "pending")),
+                )
+            ).first()
+        if own_role is None and principal.payer_role is None:
+            raise self._refuse(
+                PermissionDenied("You can see the administrators of your own Tax IDs only."),
+                "identity.administrators_of",
+                principal=principal,
+                tin=chosen,
+            )
+        with self.db.read() as conn:
+            rows = list(
+                conn.execute(
+                    select(users, user_roles.c.role.label("tin_role"))
+                    .join(user_roles, user_roles.c.user_id == users.c.id)
+                    .where(
+                        user_roles.c.tin == chosen,
+                        user_roles.c.status == "active",
+                        user_roles.c.role.in_(
+                            (Role.ADMINISTRATOR.value, Role.PRACTICE_MAINTENANCE.value)
+                        ),
+                        users.c.status == UserStatus.ACTIVE.value,
+                    )
+                    .order_by(user_roles.c.role, users.c.username_key)
+                ).mappings()
+            )
+        return [_brief(row, Role(row["tin_role"])) for row in rows]
+
+    def offer_admin_handover(
+        self, principal: Principal, tin: str, to_user_id: int, my_new_role: Role
+    ) -> int:
+        """Offer the administrator role at `tin` to another active user; returns the offer id."""
+        action = "identity.offer_admin_handover"
+        chosen = parse_tin(tin)
+        self._require(principal, Action.HAND_OVER_ADMIN, action, chosen)
+        if my_new_role not in PROVIDER_ROLES or my_new_role is Role.ADMINISTRATOR:
+            raise ValidationFailed(
+                "Choose the provider-side role you will keep (not administrator).",
+                field="my_new_role",
+            )
+        if to_user_id == principal.user_id:
+            raise ValidationFailed("Choose another user of the Tax ID.", field="to_user_id")
+        now = self.clock.now()
+        with self.db.write() as conn:
+            target = self._active_member(conn, to_user_id, chosen)
+            if target is None:
+                raise NotFound("No active user of that Tax ID has that id.", field="to_user_id")
+            if target["tin_role"] == Role.ADMINISTRATOR.value:
+                raise Conflict(
+                    "That user is already an administrator of this Tax ID.", field="to_user_id"
+                )
+            open_offer = conn.execute(
+                select(admin_handovers.c.id).where(
+                    admin_handovers.c.tin == chosen,
+                    admin_handovers.c.from_user_id == principal.user_id,
+                    admin_handovers.c.status == "offered",
+                )
+            ).first()
+            if open_offer is not None:
+                raise Conflict(
+                    "You already have an open handover offer for this Tax ID.", field="tin"
+                )
+            offer_id = _new_id(
+                conn.execute(
+                    insert(admin_handovers).values(
+                        tin=chosen,
+                        from_user_id=principal.user_id,
+                        to_user_id=to_user_id,
+                        from_new_role=my_new_role.value,
+                        status="offered",
+                        created_at=now,
+                    )
+                )
+            )
+            accounts.notify(
+                conn,
+                to_user_id,
+                "access",
+                f"{principal.username} offers you the administrator role for Tax ID "
+                f"{format_tin(chosen)}.",
+                now,
+                link_kind="handover",
+                link_id=offer_id,
+            )
+            self._audit(
+                conn,
+                action,
+                principal=principal,
+                tin=chosen,
+                record_kind="admin_handover",
+                record_id=offer_id,
+                detail={"to_user_id": to_user_id, "from_new_role": my_new_role.value},
+            )
+        return offer_id
+
+    def _active_member(self, conn: Connection, user_id: int, tin: str) -> RowMapping | None:
+        """The user with their role at `tin`, when both the user and the role are active."""
+        return (
+            conn.execute(
+                select(users, user_roles.c.role.label("tin_role"))
+                .join(user_roles, user_roles.c.user_id == users.c.id)
+                .where(
+                    users.c.id == user_id,
+                    users.c.status == UserStatus.ACTIVE.value,
+                    user_roles.c.tin == tin,
+                    user_roles.c.status == "active",
+                )
+            )
+            .mappings()
+            .first()
+        )
+
+    def pending_handovers(self, principal: Principal) -> list[AdminHandover]:
+        """Handover offers made to or by the signed-in user that await an answer."""
+        with self.db.read() as conn:
+            rows = list(
+                conn.execute(
+                    select(admin_handovers)
+                    .where(
+                        admin_handovers.c.status == "offered",
+                        (admin_handovers.c.from_user_id == principal.user_id)
+                        | (admin_handovers.c.to_user_id == principal.user_id),
+                    )
+                    .order_by(admin_handovers.c.id.desc())
+                ).mappings()
+            )
+            people = self._briefs(
+                conn, {r["from_user_id"] for r in rows} | {r["to_user_id"] for r in rows}
+            )
+        return [
+            AdminHandover(
+                id=row["id"],
+                tin=row["tin"],
+                from_user=people[row["from_user_id"]],
+                to_user=people[row["to_user_id"]],
+                from_new_role=Role(row["from_new_role"]),
+                status=row["status"],
+                created_at=row["created_at"],
+            )
+            for row in rows
+        ]
+
+    def _briefs(self, conn: Connection, user_ids: Iterable[int]) -> dict[int, UserBrief]:
+        ids = list(user_ids)
+        if not ids:
+            return {}
+        rows = conn.execute(select(users).where(users.c.id.in_(ids))).mappings()
+        return {row["id"]: _brief(row) for row in rows}
+
+    def answer_admin_handover(self, principal: Principal, handover_id: int, accept: bool) -> None:
+        """Accept (the roles swap in one transaction) or decline an offer made to the user."""
+        action = "identity.accept_admin_handover" if accept else "identity.decline_admin_handover"
+        now = self.clock.now()
+        with self.db.write() as conn:
+            offer = (
+                conn.execute(select(admin_handovers).where(admin_handovers.c.id == handover_id))
+                .mappings()
+                .first()
+            )
+            if (
+                offer is None
+                or offer["to_user_id"] != principal.user_id
+                or offer["status"] != "offered"
+            ):
+                raise NotFound("There is no open handover offer for you with that id.")
+            tin = offer["tin"]
+            if accept:
+                offerer = self._active_member(conn, offer["from_user_id"], tin)
+                me = self._active_member(conn, principal.user_id, tin)
+                if offerer is None or offerer["tin_role"] != Role.ADMINISTRATOR.value:
+                    raise Conflict(
+                        "The offer no longer stands: its sender is not an administrator of the "
+                        "Tax ID any more."
+                    )
+                if me is None:
+                    raise Conflict("You no longer have active access at that Tax ID.")
+                conn.execute(
+                    update(user_roles)
+                    .where(user_roles.c.user_id == principal.user_id, user_roles.c.tin == tin)
+                    .values(role=Role.ADMINISTRATOR.value, updated_at=now)
+                )
+                conn.execute(
+                    update(user_roles)
+                    .where(user_roles.c.user_id == offer["from_user_id"], user_roles.c.tin == tin)
+                    .values(role=offer["from_new_role"], updated_at=now)
+                )
+                detail: dict[str, Any] = {
+                    "before": {
+                        "to_user_role": me["tin_role"],
+                        "from_user_role": Role.ADMINISTRATOR.value,
+                    },
+                    "after": {
+                        "to_user_role": Role.ADMINISTRATOR.value,
+                        "from_user_role": offer["from_new_role"],
+                    },
+                }
+            else:
+                detail = {"from_user_id": offer["from_user_id"]}
+            conn.execute(
+                update(admin_handovers)
+                .where(admin_handovers.c.id == handover_id)
+                .values(status="accepted" if accept else "declined", decided_at=now)
+            )
+            accounts.notify(
+                conn,
+                offer["from_user_id"],
+                "access",
+                f"{principal.username} "
+                f"{'accepted' if accept else 'declined'} the administrator role for Tax ID "
+                f"{format_tin(tin)}.",
+                now,
+                link_kind="handover",
+                link_id=handover_id,
+            )
+            self._audit(
+                conn,
+                action,
+                principal=principal,
+                tin=tin,
+                record_kind="admin_handover",
+                record_id=handover_id,
+                detail=detail,
+            )
+
+    def start_break_glass(self, principal: Principal, reason: str, minutes: int) -> Account:
+        """Open a time-boxed emergency read window (break_glass role only; reason required)."""
+        action = "identity.break_glass"
+        self._require(principal, Action.BREAK_GLASS, action)
+        cleaned = " ".join(reason.split())
+        if len(cleaned) < BREAK_GLASS_MIN_REASON:
+            raise ValidationFailed(
+                f"Give a reason of at least {BREAK_GLASS_MIN_REASON} characters.", field="reason"
+            )
+        if len(cleaned) > 1000:
+            raise ValidationFailed("Keep the reason under 1000 characters.", field="reason")
+        low, high = BREAK_GLASS_MINUTES
+        if not low <= minutes <= high:
+            raise ValidationFailed(
+                f"Emergency access lasts {low} to {high} minutes.", field="minutes"
+            )
+        now = self.clock.now()
+        until = now + timedelta(minutes=minutes)
+        with self.db.write() as conn:
+            conn.execute(
+                update(sessions)
+                .where(sessions.c.token_hash == principal.session_key)
+                .values(break_glass_reason=cleaned, break_glass_until=until)
+            )
+            audit.record(
+                conn,
+                at=now,
+                action=action,
+                principal=principal.model_copy(
+                    update={"break_glass_reason": cleaned, "break_glass_until": until}
+                ),
+                record_kind="session",
+                reason=cleaned,
+                detail={"minutes": minutes, "until": until.isoformat()},
+            )
+            return self._account(conn, principal.user_id, principal.session_key)
+
+    def notifications(
+        self, principal: Principal, unread_only: bool = False, limit: int = 50
+    ) -> list[Notification]:
+        """The signed-in user's notifications, newest first."""
+        query = select(notifications).where(notifications.c.user_id == principal.user_id)
+        if unread_only:
+            query = query.where(notifications.c.read_at.is_(None))
+        query = query.order_by(notifications.c.id.desc()).limit(max(1, min(limit, 500)))
+        with self.db.read() as conn:
+            rows = conn.execute(query).mappings()
+            return [
+                Notification(**{name: row[name] for name in Notification.model_fields})
+                for row in rows
+            ]
+
+    def mark_notifications_read(self, principal: Principal, ids: list[int]) -> None:
+        """Mark the user's own notifications read (others' ids are ignored)."""
+        if not ids:
+            return
+        with self.db.write() as conn:
+            marked = conn.execute(
+                update(notifications)
+                .where(
+                    notifications.c.id.in_(list(ids)),
+                    notifications.c.user_id == principal.user_id,
+                    notifications.c.read_at.is_(None),
+                )
+                .values(read_at=self.clock.now())
+            ).rowcount
+            if marked:
+                self._audit(
+                    conn,
+                    "identity.mark_notifications_read",
+                    principal=principal,
+                    record_kind="notification",
+                    detail={"marked": int(marked)},
+                )
+
+    def outbox(self, principal: Principal, limit: int = 50) -> list[OutboxMail]:
+        """Mail sent to the signed-in user's address, newest first."""
+        with self.db.read() as conn:
+            email = _user(conn, principal.user_id)["email"]
+            rows = conn.execute(
+                select(mail_outbox)
+                .where(func.lower(mail_outbox.c.to_address) == email.strip().lower())
+                .order_by(mail_outbox.c.id.desc())
+                .limit(max(1, min(limit, 500)))
+            ).mappings()
+            return [
+                OutboxMail(**{name: row[name] for name in OutboxMail.model_fields}) for row in rows
+            ]

@@ -1,0 +1,72 @@
+"""`portal mail outbox` and `portal mail send`: the operator's view of outgoing mail.
+
+Without SMTP settings mail stays in the outbox, and the demo reads reset codes there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from portal_tui.subcommands.context import CliContext
+from portal_tui.subcommands.output import emit, format_option, say
+
+MAIL_COLUMNS = ("id", "to_address", "subject", "created_at", "sent_at", "attempts", "body")
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """The mail outbox."""
+
+
+def _outbox_rows(context: CliContext, unsent: bool, limit: int) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from portal_core.store.schema import mail_outbox
+
+    query = select(mail_outbox).order_by(mail_outbox.c.id.desc()).limit(limit)
+    if unsent:
+        query = query.where(mail_outbox.c.sent_at.is_(None))
+    with context.database(migrate=True).read() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+@mail_group.command("outbox")
+@click.option("--unsent", is_flag=True, help="Only mail not delivered yet.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@format_option()
+@click.pass_obj
+def outbox(context: CliContext, unsent: bool, limit: int, output_format: str) -> None:
+    """The newest mails, with their text (reset codes included: this is an operator's view)."""
+    rows = _outbox_rows(context, unsent, limit)
+    if output_format != "table":
+        emit(rows, MAIL_COLUMNS, output_format)
+        return
+    if not rows:
+        say("The outbox is empty.")
+    for row in rows:
+        sent = f"sent {row['sent_at']:%Y-%m-%d %H:%M}" if row["sent_at"] else "not sent"
+        click.echo(f"#{row['id']}  {row['created_at']:%Y-%m-%d %H:%M}  {sent}")
+        click.echo(f"To: {row['to_address']}\nSubject: {row['subject']}\n")
+        click.echo(row["body"].rstrip("\n"))
+        click.echo("-" * 72)
+
+
+@mail_group.command("send")
+@click.pass_obj
+def send(context: CliContext) -> None:
+    """Deliver the outbox over SMTP (the `[mail]` settings)."""
+    from portal_core.services.mail import deliver_outbox
+
+    settings = context.settings()
+    if not settings.mail.smtp_host:
+        say("No SMTP server is configured ([mail] smtp_host); mail stays in the outbox.")
+        return
+    services = context.services()
+    sent = deliver_outbox(services.db, settings.mail, services.clock)
+    say(f"Delivered {sent} mail(s).")
+
+
+COMMANDS = [mail_group]
+"""What this module adds to `portal`."""
