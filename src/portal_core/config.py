@@ -1,4 +1,4 @@
-"""Settings: defaults < the TOML config file < `PORTAL_*` environment variables < command-line flags.
+"""Settings: defaults < the TOML config file < `PORTAL_*` environment variables < flags.
 
 The config file is `paths.config_file()` (`PORTAL_CONFIG` moves it). Example:
 
@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     idle_lock_minutes: int | None = None
     """Lock the screen after this many idle minutes; unset follows the organization's timeout."""
     token_storage: str = "keyring"
-    """Where a remote session token is kept: `keyring` (memory if none works) or `file` (plaintext)."""
+    """Where a remote token is kept: `keyring` (memory if none works) or `file` (plaintext)."""
     mail: MailSettings = Field(default_factory=MailSettings)
     """Mail delivery."""
 

@@ -1,7 +1,7 @@
 """The errors every service, client and the API raise.
 
 ```
-PortalError                     a rule or a condition the user can understand; message is shown as is
+PortalError                     a rule or condition the user can understand; message shown as is
  ├── NotFound                   no such record, or not one this user may see (no existence leak)
  ├── PermissionDenied           the role may not do this
  ├── ValidationFailed           bad input; `field` names the input when there is one

@@ -1,7 +1,7 @@
 """Every filesystem path the portal uses, in one place.
 
 `PORTAL_DATA_DIR` moves the data directory and `PORTAL_CONFIG` the config file; otherwise the
-platform's directories (platformdirs). Directories are created 0700; files the portal writes are 0600.
+platform's directories (platformdirs). Directories are created 0700; files the portal writes 0600.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The audit log's hash chain: intact after appends, broken by an edited, deleted or inserted row."""
+"""The audit log's hash chain: intact after appends, broken by an edited, deleted or forged row."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """`PortalClient`: the async interface the TUI and CLI see, implemented by `LocalClient` (services
 in-process, off the event loop) and `RemoteClient` (HTTP to `portal serve`).
 
-Every method raises only `PortalError` subclasses. A signed-in client holds its session token; methods
-that act for a user raise `SessionExpired` once the session's idle or absolute limit has passed.
+Every method raises only `PortalError` subclasses. A signed-in client holds its session token;
+methods that act for a user raise `SessionExpired` once the session's idle or absolute limit has
+passed.
 Service methods carry the same names and arguments, with the acting principal first.
 """
 
@@ -188,9 +189,7 @@ class PortalClient(ABC):
         """Set the providers a user is affiliated with at a TIN."""
 
     @abstractmethod
-    async def approve_user(
-        self, user_id: int, tin: str, role: Role, npis: list[str]
-    ) -> UserDetail:
+    async def approve_user(self, user_id: int, tin: str, role: Role, npis: list[str]) -> UserDetail:
         """Approve a pending registrant with a role and affiliations."""
 
     @abstractmethod
@@ -291,5 +290,5 @@ class PortalClient(ABC):
     ) -> Page[AuditEntry]:
         """Failed sign-ins since a time."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 (optional: a client may hold no connections)
         """Release connections (the default has none)."""

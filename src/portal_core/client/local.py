@@ -1,8 +1,8 @@
 """`LocalClient`: the services in-process over the embedded database, off the event loop.
 
-Each call runs in a worker thread (`asyncio.to_thread`) so the TUI's event loop never waits on SQL or
-a password hash. Calls for a signed-in user first resolve the session token to a `Principal`, so idle
-and absolute expiry and revocation hold exactly as they do through the API.
+Each call runs in a worker thread (`asyncio.to_thread`) so the TUI's event loop never waits on SQL
+or a password hash. Calls for a signed-in user first resolve the session token to a `Principal`, so
+idle and absolute expiry and revocation hold exactly as they do through the API.
 """
 
 from __future__ import annotations
@@ -301,4 +301,3 @@ class LocalClient(PortalClient):
 
     async def close(self) -> None:
         await asyncio.to_thread(self.services.db.dispose)
-

@@ -6,6 +6,7 @@ refused when it is on the shipped list of common passwords or contains the usern
 
 from __future__ import annotations
 
+from contextlib import suppress
 from functools import cache
 from importlib import resources
 
@@ -36,9 +37,7 @@ def check_password(password: str, username: str, *, has_mfa: bool = False) -> No
     minimum = MIN_LENGTH_WITH_MFA if has_mfa else MIN_LENGTH
     if len(password) < minimum:
         extra = "" if has_mfa else " (8 once you turn on a second factor)"
-        raise ValidationFailed(
-            f"Use at least {minimum} characters{extra}.", field="password"
-        )
+        raise ValidationFailed(f"Use at least {minimum} characters{extra}.", field="password")
     if len(password) > MAX_LENGTH:
         raise ValidationFailed(f"Use at most {MAX_LENGTH} characters.", field="password")
     folded = password.casefold()
@@ -80,7 +79,5 @@ def _dummy_hash() -> str:
 
 
 def _dummy_verify() -> None:
-    try:
+    with suppress(VerifyMismatchError):
         _HASHER.verify(_dummy_hash(), "not-the-password")
-    except VerifyMismatchError:
-        pass

@@ -1,7 +1,7 @@
 """The permission matrix: which role may do which action, and the scope of each role.
 
-Every service method names one `Action` and calls `require()` (or `allowed()`), so the matrix here is
-the single answer to "may this role do this?". Scope (which TINs and providers) is checked by
+Every service method names one `Action` and calls `require()` (or `allowed()`), so the matrix here
+is the single answer to "may this role do this?". Scope (which TINs and providers) is checked by
 `tin_in_scope()` and `provider_in_scope()`.
 """
 
@@ -30,6 +30,7 @@ class Action(StrEnum):
     # identity (every signed-in user acts on their own account)
     OWN_ACCOUNT = "own_account"
     VIEW_ADMINISTRATORS = "view_administrators"
+    REGISTER_ADDITIONAL_TIN = "register_additional_tin"
     HAND_OVER_ADMIN = "hand_over_admin"
     BREAK_GLASS = "break_glass"
     # user management
@@ -80,7 +81,8 @@ READ_ALL = frozenset({CSR, BG})
 
 MATRIX: dict[Action, frozenset[Role]] = {
     Action.OWN_ACCOUNT: EVERYONE,
-    Action.VIEW_ADMINISTRATORS: PROVIDER_SIDE,
+    Action.VIEW_ADMINISTRATORS: EVERYONE,
+    Action.REGISTER_ADDITIONAL_TIN: PROVIDER_SIDE,
     Action.HAND_OVER_ADMIN: frozenset({A}),
     Action.BREAK_GLASS: frozenset({BG}),
     Action.VIEW_USERS: frozenset({A, PM, PAD, CSR, BG}),
@@ -149,9 +151,9 @@ def allowed(
     for role in roles_for(principal, tin):
         if role not in permitted:
             continue
-        if role is Role.BREAK_GLASS and action not in (Action.OWN_ACCOUNT, Action.BREAK_GLASS):
-            if not _break_glass_live(principal, now):
-                continue
+        reads_in_window = action not in (Action.OWN_ACCOUNT, Action.BREAK_GLASS)
+        if role is Role.BREAK_GLASS and reads_in_window and not _break_glass_live(principal, now):
+            continue
         return True
     return False
 

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import Connection, func, select, text
 
 from portal_core.clock import Clock
-from portal_core.errors import NotFound
 from portal_core.models.audit import AuditEntry, ChainVerdict
 from portal_core.models.common import Page
 from portal_core.models.identity import Principal
@@ -112,10 +111,7 @@ def verify_chain(conn: Connection, batch: int = 5000) -> ChainVerdict:
     last_id = 0
     while True:
         rows = conn.execute(
-            select(audit_log)
-            .where(audit_log.c.id > last_id)
-            .order_by(audit_log.c.id)
-            .limit(batch)
+            select(audit_log).where(audit_log.c.id > last_id).order_by(audit_log.c.id).limit(batch)
         ).mappings()
         seen = 0
         for row in rows:

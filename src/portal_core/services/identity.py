@@ -72,7 +72,7 @@ from portal_core.rules.passwords import (
     needs_rehash,
     verify_password,
 )
-from portal_core.rules.permissions import Action, require
+from portal_core.rules.permissions import Action, allowed, require
 from portal_core.services import audit
 from portal_core.services.consolidation import move_roles
 from portal_core.services.tin_proof import NOT_PROVEN, proof_kind, proves_tin
@@ -1277,13 +1277,7 @@ class IdentityService:
     ) -> RegistrationOutcome:
         """Ask for a role at another TIN with the same proof as registration."""
         chosen = parse_tin(tin)
-        if principal.payer_role is not None:
-            raise self._refuse(
-                PermissionDenied("Payer staff do not register for a Tax ID."),
-                "identity.register_additional_tin",
-                principal=principal,
-                tin=chosen,
-            )
+        self._require(principal, Action.REGISTER_ADDITIONAL_TIN, "identity.register_additional_tin")
         with self.db.read() as conn:
             existing = conn.execute(
                 select(user_roles.c.status).where(
@@ -1415,7 +1409,10 @@ class IdentityService:
                     user_roles.c.status.in_(("active", "pending")),
                 )
             ).first()
-        if own_role is None and principal.payer_role is None:
+        payer_may_ask = principal.payer_role is not None and allowed(
+            principal, Action.VIEW_ADMINISTRATORS, now=self.clock.now()
+        )
+        if own_role is None and not payer_may_ask:
             raise self._refuse(
                 PermissionDenied("You can see the administrators of your own Tax IDs only."),
                 "identity.administrators_of",

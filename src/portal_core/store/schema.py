@@ -40,7 +40,6 @@ metadata = MetaData(
 )
 
 
-
 class UtcDateTimeType(TypeDecorator[datetime]):
     """A point in time: stored as UTC, always read back timezone-aware (SQLite keeps no zone)."""
 
@@ -52,8 +51,8 @@ class UtcDateTimeType(TypeDecorator[datetime]):
             return None
         if not isinstance(value, datetime) or value.tzinfo is None:
             raise ValueError("times stored must be timezone-aware")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        utc: datetime = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.types import TypeDecorator
@@ -12,7 +14,7 @@ config = context.config
 connection = config.attributes.get("connection")
 
 
-def _render_item(kind: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     # Migrations name plain SQLAlchemy types, never the project's own type classes.
     if kind == "type" and isinstance(obj, TypeDecorator):
         return f"sa.{obj.impl!r}"

@@ -1,0 +1,322 @@
+"""Every role against every client method, on the demo world, through the real LocalClient.
+
+`METHOD_ACTIONS` states which permission each method needs; the test checks that each method
+refuses exactly the roles the matrix refuses (PermissionDenied, or NotFound where the record is out
+of scope) and lets the others through. A method added to `PortalClient` without a row here fails
+`test_every_client_method_is_in_the_matrix`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from conftest import START
+from portal_core.client.base import PortalClient
+from portal_core.client.local import LocalClient
+from portal_core.clock import SettableClock
+from portal_core.demo import DEMO_PASSWORD, DEMO_SIGN_INS, Scale, seed
+from portal_core.demo.catalog import MAIN_TIN
+from portal_core.errors import NotFound, PermissionDenied, PortalError
+from portal_core.models.identity import AccountSettings, Role
+from portal_core.models.reviews import BulkDecision, ReviewDecision, ReviewDecisionKind
+from portal_core.models.users import ContactUpdate, NewUser, UserFilter
+from portal_core.rules.permissions import Action, allowed
+from portal_core.services import Services
+from portal_core.store.engine import Database
+from portal_core.store.schema import documents, review_campaigns, review_items, user_roles, users
+
+PUBLIC = {
+    "sign_in",
+    "register",
+    "forgot_username",
+    "request_password_reset",
+    "reset_password",
+    "migrate_legacy_account",
+    "sign_out",
+}
+"""Methods that need no permission (they start or end a session)."""
+
+Call = Callable[[PortalClient, dict[str, Any]], Awaitable[Any]]
+
+METHOD_ACTIONS: dict[str, tuple[Action, bool, Call]] = {
+    # name: (action, checked at MAIN_TIN?, call)
+    "account": (Action.OWN_ACCOUNT, False, lambda c, w: c.account()),
+    "verify_password": (Action.OWN_ACCOUNT, False, lambda c, w: c.verify_password(DEMO_PASSWORD)),
+    "change_password": (
+        Action.OWN_ACCOUNT,
+        False,
+        lambda c, w: c.change_password(DEMO_PASSWORD, "another long passphrase 2027"),
+    ),
+    "begin_totp_enrollment": (Action.OWN_ACCOUNT, False, lambda c, w: c.begin_totp_enrollment()),
+    "confirm_totp_enrollment": (
+        Action.OWN_ACCOUNT,
+        False,
+        lambda c, w: c.confirm_totp_enrollment("000000"),
+    ),
+    "remove_totp": (Action.OWN_ACCOUNT, False, lambda c, w: c.remove_totp(DEMO_PASSWORD)),
+    "update_settings": (
+        Action.OWN_ACCOUNT,
+        False,
+        lambda c, w: c.update_settings(AccountSettings(theme="light")),
+    ),
+    "set_active_tin": (Action.OWN_ACCOUNT, False, lambda c, w: c.set_active_tin(MAIN_TIN)),
+    "register_additional_tin": (
+        Action.REGISTER_ADDITIONAL_TIN,
+        False,
+        lambda c, w: c.register_additional_tin("521234568", _code("RIVERBEND-SURGERY-5580")),
+    ),
+    "consolidate_account": (
+        Action.OWN_ACCOUNT,
+        False,
+        lambda c, w: c.consolidate_account("nobody.here", DEMO_PASSWORD),
+    ),
+    "administrators_of": (
+        Action.VIEW_ADMINISTRATORS,
+        True,
+        lambda c, w: c.administrators_of(MAIN_TIN),
+    ),
+    "offer_admin_handover": (
+        Action.HAND_OVER_ADMIN,
+        True,
+        lambda c, w: c.offer_admin_handover(MAIN_TIN, w["staff_id"], Role.STAFF),
+    ),
+    "pending_handovers": (Action.OWN_ACCOUNT, False, lambda c, w: c.pending_handovers()),
+    "answer_admin_handover": (
+        Action.OWN_ACCOUNT,
+        False,
+        lambda c, w: c.answer_admin_handover(999999, False),
+    ),
+    "start_break_glass": (
+        Action.BREAK_GLASS,
+        False,
+        lambda c, w: c.start_break_glass("patient in the emergency room", 30),
+    ),
+    "notifications": (Action.OWN_ACCOUNT, False, lambda c, w: c.notifications()),
+    "mark_notifications_read": (
+        Action.OWN_ACCOUNT,
+        False,
+        lambda c, w: c.mark_notifications_read([]),
+    ),
+    "outbox": (Action.OWN_ACCOUNT, False, lambda c, w: c.outbox()),
+    "list_users": (
+        Action.VIEW_USERS,
+        True,
+        lambda c, w: c.list_users(UserFilter(tin=MAIN_TIN)),
+    ),
+    "get_user": (Action.VIEW_USERS, True, lambda c, w: c.get_user(w["staff_id"])),
+    "create_user": (
+        Action.MANAGE_USERS,
+        True,
+        lambda c, w: c.create_user(
+            NewUser(
+                username="matrix.newuser",
+                full_name="Matrix New",
+                email="matrix.new@example.org",
+                tin=MAIN_TIN,
+                role=Role.STAFF,
+            )
+        ),
+    ),
+    "update_user_contact": (
+        Action.MANAGE_USERS,
+        True,
+        lambda c, w: c.update_user_contact(w["staff_id"], ContactUpdate(phone="555-0199")),
+    ),
+    "change_role": (
+        Action.MANAGE_USERS,
+        True,
+        lambda c, w: c.change_role(w["staff_id"], MAIN_TIN, Role.BILLING),
+    ),
+    "change_affiliations": (
+        Action.MANAGE_USERS,
+        True,
+        lambda c, w: c.change_affiliations(w["staff_id"], MAIN_TIN, []),
+    ),
+    "approve_user": (
+        Action.MANAGE_USERS,
+        True,
+        lambda c, w: c.approve_user(w["pending_id"], MAIN_TIN, Role.STAFF, []),
+    ),
+    "reject_user": (
+        Action.MANAGE_USERS,
+        True,
+        lambda c, w: c.reject_user(w["pending_id"], MAIN_TIN, "not one of ours"),
+    ),
+    "send_password_reset": (
+        Action.MANAGE_USERS,
+        True,
+        lambda c, w: c.send_password_reset(w["staff_id"]),
+    ),
+    "unlock_user": (Action.MANAGE_USERS, True, lambda c, w: c.unlock_user(w["locked_id"])),
+    "deactivate_user": (
+        Action.MANAGE_USERS,
+        True,
+        lambda c, w: c.deactivate_user(w["staff_id"], MAIN_TIN, "left the practice"),
+    ),
+    "reactivate_user": (
+        Action.MANAGE_USERS,
+        True,
+        lambda c, w: c.reactivate_user(w["staff_id"], MAIN_TIN),
+    ),
+    "tin_providers": (Action.READ_PROVIDERS, True, lambda c, w: c.tin_providers(MAIN_TIN)),
+    "list_campaigns": (Action.RUN_REVIEWS, True, lambda c, w: c.list_campaigns(MAIN_TIN)),
+    "open_campaign": (Action.RUN_REVIEWS, True, lambda c, w: c.open_campaign(MAIN_TIN)),
+    "get_campaign": (Action.RUN_REVIEWS, True, lambda c, w: c.get_campaign(w["campaign_id"])),
+    "review_items": (Action.RUN_REVIEWS, True, lambda c, w: c.review_items(w["campaign_id"])),
+    "decide": (
+        Action.RUN_REVIEWS,
+        True,
+        lambda c, w: c.decide(
+            w["campaign_id"],
+            BulkDecision(
+                decision=ReviewDecision(decision=ReviewDecisionKind.KEEP), item_ids=[w["item_id"]]
+            ),
+        ),
+    ),
+    "sign_off": (Action.RUN_REVIEWS, True, lambda c, w: c.sign_off(w["campaign_id"])),
+    "export_evidence": (
+        Action.RUN_REVIEWS,
+        True,
+        lambda c, w: c.export_evidence(w["campaign_id"]),
+    ),
+    "overdue_campaigns": (Action.VIEW_OVERDUE_REVIEWS, False, lambda c, w: c.overdue_campaigns()),
+    "reassign_targets": (
+        Action.RUN_REVIEWS,
+        True,
+        lambda c, w: c.reassign_targets(w["campaign_id"]),
+    ),
+    "list_documents": (Action.READ_DOCUMENTS, False, lambda c, w: c.list_documents()),
+    "get_document": (Action.READ_DOCUMENTS, True, lambda c, w: c.get_document(w["document_id"])),
+    "audit_member_access": (
+        Action.READ_AUDIT,
+        False,
+        lambda c, w: c.audit_member_access("AB123456789"),
+    ),
+    "audit_user_activity": (
+        Action.READ_AUDIT,
+        False,
+        lambda c, w: c.audit_user_activity(w["staff_id"]),
+    ),
+    "audit_failed_sign_ins": (
+        Action.READ_AUDIT,
+        False,
+        lambda c, w: c.audit_failed_sign_ins(w["now"] - timedelta(days=7)),
+    ),
+}
+
+# Reviews are read by payer administrators too (they follow campaigns across TINs), but only the
+# TIN's administrators and practice maintenance users decide.
+READ_ONLY_FOR_PAYER_ADMIN = {"list_campaigns", "get_campaign", "review_items", "export_evidence"}
+
+
+def _code(code: str) -> Any:
+    from portal_core.models.identity import RegistrationProof
+
+    return RegistrationProof(registration_code=code)
+
+
+def test_every_client_method_is_in_the_matrix() -> None:
+    methods = set(PortalClient.__abstractmethods__)
+    assert methods == set(METHOD_ACTIONS) | PUBLIC
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> Path:
+    path = tmp_path_factory.mktemp("matrix") / "demo.sqlite3"
+    shutil.copyfile(migrated_template, path)
+    db = Database(f"sqlite:///{path}")
+    seed(db, Scale.SMALL, SettableClock(START))
+    db.dispose()
+    return path
+
+
+def _world(db: Database, now: Any) -> dict[str, Any]:
+    with db.read() as conn:
+        ids = {
+            row.username: row.id
+            for row in conn.execute(select(users.c.username, users.c.id, users.c.status))
+        }
+        pending_id = conn.execute(
+            select(user_roles.c.user_id).where(
+                user_roles.c.tin == MAIN_TIN, user_roles.c.status == "pending"
+            )
+        ).scalar()
+        campaign_id = conn.execute(
+            select(review_campaigns.c.id).where(review_campaigns.c.tin == MAIN_TIN)
+        ).scalar()
+        item_id = conn.execute(
+            select(review_items.c.id).where(review_items.c.campaign_id == campaign_id)
+        ).scalar()
+        document_id = conn.execute(
+            select(documents.c.id).where(documents.c.tin == MAIN_TIN).order_by(documents.c.id)
+        ).scalar()
+    locked = [name for name in ids if name.startswith("locked")]
+    assert locked and pending_id and campaign_id and document_id
+    return {
+        "staff_id": ids["staff.lakeside"],
+        "locked_id": ids[locked[0]],
+        "pending_id": pending_id,
+        "campaign_id": campaign_id,
+        "document_id": document_id,
+        "item_id": item_id,
+        "now": now,
+    }
+
+
+def _expected_refusal(role: Role, method: str, principal: Any) -> bool:
+    action, at_tin, _ = METHOD_ACTIONS[method]
+    if role is Role.PAYER_ADMIN and method in READ_ONLY_FOR_PAYER_ADMIN:
+        return False
+    return not allowed(principal, action, MAIN_TIN if at_tin and not role.is_payer else None)
+
+
+NOT_FOUND_FOR_EVERYONE = {"answer_admin_handover"}
+"""Methods called with an id nobody has, whose NotFound is the rule's answer, not a refusal."""
+
+
+async def _attempt(client: LocalClient, sign_in: Any, method: str, world: dict[str, Any]) -> str:
+    """Call `method` as the signed-in role; '' when the outcome is what the matrix says."""
+    await client.sign_in(sign_in.username, DEMO_PASSWORD)
+    principal = client.services.identity.resolve(client.token or "")
+    refused = _expected_refusal(sign_in.role, method, principal)
+    try:
+        await METHOD_ACTIONS[method][2](client, world)
+    except NotFound as error:
+        if refused or method in NOT_FOUND_FOR_EVERYONE:
+            return ""
+        return f"{method}: refused (NotFound: {error})"
+    except PermissionDenied as error:
+        return "" if refused else f"{method}: refused (PermissionDenied: {error})"
+    except PortalError:
+        # Through the permission check; the rule itself said no (a conflict, bad input).
+        pass
+    return f"{method}: let through" if refused else ""
+
+
+@pytest.mark.parametrize("sign_in", DEMO_SIGN_INS, ids=lambda s: s.role.value)
+def test_each_role_gets_exactly_what_the_matrix_allows(
+    sign_in: Any, demo_template: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "matrix.sqlite3"
+    unexpected: list[str] = []
+    for method in sorted(METHOD_ACTIONS):
+        # A fresh copy per call, so one call's change never decides the next one's outcome.
+        shutil.copyfile(demo_template, path)
+        db = Database(f"sqlite:///{path}")
+        clock = SettableClock(START + timedelta(minutes=1))
+        client = LocalClient(Services(db, clock))
+        world = _world(db, clock.now())
+
+        outcome = asyncio.run(_attempt(client, sign_in, method, world))
+        db.dispose()
+        if outcome:
+            unexpected.append(outcome)
+    assert unexpected == [], f"{sign_in.role.value}: {unexpected}"
