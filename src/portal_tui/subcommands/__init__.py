@@ -55,9 +55,18 @@ def version() -> None:
 
 
 def _register() -> None:
-    from portal_tui.subcommands import audit, database, demo, mail, reviews, users
+    from portal_tui.subcommands import (
+        audit,
+        database,
+        demo,
+        mail,
+        reviews,
+        serve,
+        session,
+        users,
+    )
 
-    for module in (database, demo, audit, reviews, users, mail):
+    for module in (database, demo, audit, reviews, users, mail, serve, session):
         for command in module.COMMANDS:
             portal.add_command(command)
 

@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 MISSING_CREDENTIALS = (
     "This command acts for a portal user. Set PORTAL_USERNAME and PORTAL_PASSWORD in the "
-    "environment (they are never taken as flags)."
+    "environment (they are never taken as flags), or with a server, run `portal login` first."
 )
 
 
@@ -80,13 +80,18 @@ class CliContext:
         """Sign in from the environment, run `work` with the client, always sign out."""
         username = os.environ.get("PORTAL_USERNAME", "").strip()
         password = os.environ.get("PORTAL_PASSWORD", "")
-        if not username or not password:
-            raise ValidationFailed(MISSING_CREDENTIALS)
         totp_code = os.environ.get("PORTAL_TOTP_CODE") or None
+        if not (username and password) and not self.settings().resolved_server():
+            raise ValidationFailed(MISSING_CREDENTIALS)
 
         async def session() -> T:
             client = self._client()
             try:
+                if not (username and password) and client.token is not None:
+                    # A session kept by `portal login` (or PORTAL_TOKEN): use it, keep it.
+                    return await work(client)
+                if not username or not password:
+                    raise ValidationFailed(MISSING_CREDENTIALS)
                 await client.sign_in(username, password, totp_code)
                 try:
                     return await work(client)

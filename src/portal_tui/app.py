@@ -1,0 +1,276 @@
+"""`PortalApp`: the menus as Textual modes, global keys, the command palette, themes and the idle
+lock. Screens do the work; this module only routes between them.
+
+Start-up speed matters: nothing here imports SQLAlchemy, httpx or the pydantic models at import
+time. The backend (the `client_factory`) is opened in a worker once the sign-in screen has painted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import var
+from textual.screen import Screen
+
+from portal_core.errors import PortalError, SessionExpired
+from portal_tui.commands import PortalCommands
+from portal_tui.menus import MENUS, MENUS_BY_MODE
+from portal_tui.messages import (
+    AccountChanged,
+    MenuChosen,
+    OpenReview,
+    OpenUser,
+    SessionLost,
+    SignedIn,
+)
+from portal_tui.screens.login import LoginScreen
+from portal_tui.themes import DEFAULT_THEME, load_themes
+
+if TYPE_CHECKING:
+    from portal_core.client.base import PortalClient
+    from portal_core.config import Settings
+    from portal_core.models.identity import Account
+
+SIGN_IN_MODE = "signin"
+"""The mode holding the sign-in screen and its register/recover/migration screens."""
+
+IDLE_CHECK_SECONDS = 10.0
+"""How often the idle lock looks at the time since the last key or mouse event."""
+
+
+def _menu_screen(mode: str) -> Callable[[], Screen[Any]]:
+    """A factory for a menu's base screen; the module is imported on first use, not at start-up."""
+
+    def build() -> Screen[Any]:
+        menu = MENUS_BY_MODE[mode]
+        if menu.built_by is not None:
+            from portal_tui.screens.not_built import NotBuiltScreen
+
+            return NotBuiltScreen(menu)
+        module = importlib.import_module(f"portal_tui.screens.{mode}")
+        return cast("Screen[Any]", module.MENU_SCREEN())
+
+    return build
+
+
+class PortalApp(App[None]):
+    """The provider portal in the terminal."""
+
+    TITLE = "Provider portal"
+    COMMANDS = App.COMMANDS | {PortalCommands}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
+        SIGN_IN_MODE: LoginScreen,
+        **{menu.mode: _menu_screen(menu.mode) for menu in MENUS},
+    }
+    DEFAULT_MODE = SIGN_IN_MODE
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    """Below 100 columns the sidebar hides (the number keys still switch menus)."""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+p", "command_palette", "Menus", priority=True, id="app.palette", show=False),
+        Binding("ctrl+l", "lock", "Lock", show=False, id="app.lock"),
+        Binding("ctrl+o", "sign_out", "Sign out", show=False, id="app.sign_out"),
+        *[
+            Binding(
+                menu.key, f"menu('{menu.mode}')", menu.title, show=False, id=f"menu.{menu.mode}"
+            )
+            for menu in MENUS
+            if menu.key
+        ],
+    ]
+    """
+    | Key(s) | Id | Description |
+    | :- | :- | :- |
+    | ? | app.help | Every key of the current screen. |
+    | ctrl+p | app.palette | Command palette: go to a menu, open a user or a review. |
+    | ctrl+l | app.lock | Lock the screen now. |
+    | ctrl+o | app.sign_out | Sign out. |
+    | 1-9, 0, f2-f4 | menu.NAME | Switch menu. |
+    """
+
+    account: var[Account | None] = var(None)
+    """The signed-in account, None before sign-in."""
+    locked: var[bool] = var(False)
+    """True while the idle lock covers the screen."""
+
+    def __init__(self, client_factory: Callable[[], PortalClient], settings: Settings) -> None:
+        super().__init__()
+        self._client_factory = client_factory
+        self.settings = settings
+        """The user's settings (theme, keys, idle lock)."""
+        self.client: PortalClient | None = None
+        """The backend once opened; use `wait_for_client` before the first call."""
+        self._client_ready = asyncio.Event()
+        self._last_input = time.monotonic()
+        themes, self._theme_problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        self.portal_themes = [theme.name for theme in themes]
+        """The names of the portal's own themes, for the settings screen."""
+        self.theme = self._known_theme(settings.theme)
+
+    # -- start-up and backend ---------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.settings.keys:
+            self.set_keymap(self.settings.keys)
+        for problem in self._theme_problems:
+            self.notify(problem, severity="warning")
+        self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+        # Open the backend only once the sign-in screen is on the terminal.
+        self.call_after_refresh(self._open_backend)
+
+    @work(exclusive=True, group="backend")
+    async def _open_backend(self) -> None:
+        try:
+            self.client = await asyncio.to_thread(self._client_factory)
+        except PortalError as error:
+            self.notify(error.message, title="The portal cannot start", severity="error")
+            return
+        self._client_ready.set()
+
+    async def wait_for_client(self) -> PortalClient:
+        """The backend, waiting for it to open if needed."""
+        await self._client_ready.wait()
+        assert self.client is not None
+        return self.client
+
+    # -- themes -----------------------------------------------------------------------------------
+    def _known_theme(self, name: str | None) -> str:
+        if name and name in self.available_themes:
+            return name
+        return DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+
+    # -- sign-in and session ----------------------------------------------------------------------
+    @property
+    def signed_in(self) -> bool:
+        return self.account is not None
+
+    def watch_account(self, account: Account | None) -> None:
+        if account is not None and account.theme:
+            self.theme = self._known_theme(account.theme)
+
+    async def on_signed_in(self, message: SignedIn) -> None:
+        self.account = message.account
+        self._last_input = time.monotonic()
+        await self.switch_mode("home")
+        # A fresh sign-in screen for next time: the typed password must not stay in memory.
+        await self.remove_mode(SIGN_IN_MODE)
+        self.add_mode(SIGN_IN_MODE, LoginScreen)
+
+    def on_account_changed(self, message: AccountChanged) -> None:
+        self.account = message.account
+
+    async def on_session_lost(self, message: SessionLost) -> None:
+        await self.return_to_sign_in(message.reason)
+
+    async def return_to_sign_in(self, reason: str) -> None:
+        """Forget the session and every menu's screens, and show the sign-in screen."""
+        self.account = None
+        self.locked = False
+        await self.switch_mode(SIGN_IN_MODE)
+        for menu in MENUS:
+            if menu.mode in self._screen_stacks:
+                await self.remove_mode(menu.mode)
+                self.add_mode(menu.mode, _menu_screen(menu.mode))
+        if reason:
+            self.notify(reason, severity="warning")
+
+    def report_error(self, error: PortalError) -> None:
+        """Show a client error in plain words; an ended session goes back to sign-in."""
+        if isinstance(error, SessionExpired):
+            self.post_message(SessionLost(error.message))
+        else:
+            self.notify(error.message, severity="error")
+
+    @work(exclusive=True, group="sign-out")
+    async def action_sign_out(self) -> None:
+        if self.client is not None:
+            # Signing out of a dead session is still signing out.
+            with contextlib.suppress(PortalError):
+                await self.client.sign_out()
+        await self.return_to_sign_in("You are signed out.")
+
+    # -- navigation -------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"menu", "command_palette", "lock", "sign_out"}:
+            return self.signed_in and not self.locked
+        return True
+
+    async def action_menu(self, mode: str) -> None:
+        """Switch to a menu."""
+        if self.signed_in and not self.locked and mode in MENUS_BY_MODE:
+            await self.switch_mode(mode)
+
+    async def on_menu_chosen(self, message: MenuChosen) -> None:
+        await self.action_menu(message.mode)
+
+    async def open_user(self, username: str) -> None:
+        """Jump to a user in the users menu."""
+        await self.action_menu("users")
+        self.screen_stack[0].post_message(OpenUser(username))
+
+    async def open_review(self) -> None:
+        """Jump to the active TIN's open review campaign."""
+        await self.action_menu("reviews")
+        self.screen_stack[0].post_message(OpenReview())
+
+    def action_help(self) -> None:
+        from portal_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen.active_bindings))
+
+    # -- idle lock --------------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(
+            event,
+            (
+                events.Key,
+                events.MouseDown,
+                events.MouseScrollDown,
+                events.MouseScrollUp,
+                events.MouseMove,
+            ),
+        ):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    @property
+    def idle_minutes(self) -> int:
+        """Minutes without input before the lock: the session's limit, or less if set so."""
+        session_limit = self.account.idle_minutes if self.account else 15
+        chosen = self.settings.idle_lock_minutes
+        return min(chosen, session_limit) if chosen else session_limit
+
+    def lock_if_idle(self) -> None:
+        """Lock when the user has been idle for longer than the limit."""
+        idle = time.monotonic() - self._last_input
+        if self.signed_in and not self.locked and idle >= self.idle_minutes * 60:
+            self.action_lock()
+
+    def action_lock(self) -> None:
+        """Cover the screen until the password is typed again; the screens below stay as is."""
+        from portal_tui.modals.reauthenticate import ReauthenticateModal
+
+        if not self.signed_in or self.locked:
+            return
+        self.locked = True
+
+        def unlocked(_: bool | None) -> None:
+            self.locked = False
+            self._last_input = time.monotonic()
+
+        self.push_screen(ReauthenticateModal(), unlocked)
+
+    async def on_unmount(self) -> None:
+        if self.client is not None:
+            with contextlib.suppress(PortalError):
+                await self.client.close()

@@ -1,0 +1,23 @@
+"""Where the TUI's stylesheets and theme files are: inside the installed package
+(`portal_tui/_assets/`, put there by the wheel's force-include) or, in a source checkout, the
+top-level `screens/` and `themes/` directories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE_ASSETS = Path(__file__).parent / "_assets"
+_CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def asset_dir(kind: str) -> Path:
+    """The directory of one kind of asset (`screens` or `themes`)."""
+    installed = _PACKAGE_ASSETS / kind
+    if installed.is_dir():
+        return installed
+    return _CHECKOUT_ROOT / kind
+
+
+def stylesheet(screen_module: str) -> Path:
+    """The stylesheet of a screen module, e.g. `stylesheet("login")` for `screens/login.tcss`."""
+    return asset_dir("screens") / f"{screen_module}.tcss"

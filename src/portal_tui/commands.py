@@ -1,0 +1,78 @@
+"""The command palette's portal commands: go to any menu, open a user, open the review."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from portal_tui.menus import MENUS
+
+if TYPE_CHECKING:
+    from portal_tui.app import PortalApp
+
+USER_PREFIXES = ("open user ", "user ")
+"""What starts a jump to a user: `open user jane` or `user jane`."""
+
+
+class PortalCommands(Provider):
+    """Go to any menu; `open user NAME` and `open review` jump straight to a record."""
+
+    @property
+    def portal(self) -> PortalApp:
+        from portal_tui.app import PortalApp
+
+        assert isinstance(self.app, PortalApp)
+        return self.app
+
+    def _signed_in(self) -> bool:
+        return self.portal.signed_in and not self.portal.locked
+
+    async def discover(self) -> Hits:
+        if not self._signed_in():
+            return
+        for menu in MENUS:
+            yield DiscoveryHit(
+                f"Go to {menu.title}",
+                partial(self.portal.action_menu, menu.mode),
+                help=f"Key {menu.key}" if menu.key else None,
+            )
+        yield DiscoveryHit("Open review", self.portal.open_review, help="The open user review")
+
+    async def search(self, query: str) -> Hits:
+        if not self._signed_in():
+            return
+        matcher = self.matcher(query)
+        for menu in MENUS:
+            text = f"Go to {menu.title}"
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(text),
+                    partial(self.portal.action_menu, menu.mode),
+                    text=text,
+                    help=f"Key {menu.key}" if menu.key else None,
+                )
+        score = matcher.match("Open review")
+        if score > 0:
+            yield Hit(
+                score,
+                matcher.highlight("Open review"),
+                self.portal.open_review,
+                text="Open review",
+                help="The open user review of your TIN",
+            )
+        lowered = query.lower()
+        for prefix in USER_PREFIXES:
+            if lowered.startswith(prefix) and query[len(prefix) :].strip():
+                name = query[len(prefix) :].strip()
+                yield Hit(
+                    1.0,
+                    f"Open user {name}",
+                    partial(self.portal.open_user, name),
+                    text=f"Open user {name}",
+                    help="Find the user in the Users menu",
+                )
+                break

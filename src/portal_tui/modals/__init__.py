@@ -1,0 +1,2 @@
+"""Modal dialogs: confirm, justification, reauthenticate (the lock), file path, choice,
+affiliations."""

@@ -1,0 +1,58 @@
+"""Ask where to save a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from portal_tui.modals.confirm import MODAL_CSS
+
+
+class FilePathModal(ModalScreen[Path | None]):
+    """Dismisses with the path typed (home directory expanded), or None when cancelled."""
+
+    DEFAULT_CSS = "FilePathModal {" + MODAL_CSS + "}"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="file_path.cancel"),
+    ]
+
+    def __init__(self, title: str, default: Path) -> None:
+        super().__init__()
+        self.title_text = title
+        """What is being saved."""
+        self.default = default
+        """The path offered."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="modal-title", markup=False)
+            yield Static("The file is readable only by you.", classes="modal-text")
+            yield Input(str(self.default), id="path")
+            yield Static("", classes="modal-error")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save", id="ok", variant="primary")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def _confirm(self) -> None:
+        text = self.query_one("#path", Input).value.strip()
+        if not text:
+            self.query_one(".modal-error", Static).update("Type a file name.")
+            return
+        path = Path(text).expanduser()
+        if path.is_dir():
+            self.query_one(".modal-error", Static).update("That is a folder; add a file name.")
+            return
+        self.dismiss(path)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,374 @@
+"""Settings: theme, TINs, notifications, password, two-step sign-in, who manages my access, another
+TIN, account consolidation, administrator handover, and the mail outbox (the demo reads it)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from portal_core.errors import PortalError, SessionExpired
+from portal_tui.assets import stylesheet
+from portal_tui.messages import AccountChanged
+from portal_tui.screens.base import MenuScreen
+
+if TYPE_CHECKING:
+    from portal_core.models.identity import Account, AdminHandover
+
+NOTIFICATION_KINDS = {
+    "message_reply": "A reply to one of my messages",
+    "preauth_decided": "A preauthorization is decided",
+    "letter_filed": "A letter is filed",
+    "review_due": "A user review is due",
+    "admission_review_due": "An admission review is due",
+}
+
+
+class SettingsScreen(MenuScreen):
+    """The signed-in user's own settings, one section each."""
+
+    MENU = "settings"
+    CSS_PATH = stylesheet("settings")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5", "refresh", "Refresh", id="settings.refresh"),
+    ]
+
+    @property
+    def account(self) -> Account:
+        account = self.portal.account
+        assert account is not None
+        return account
+
+    def compose_content(self) -> ComposeResult:
+        account = self.account
+        tins = [(f"{r.tin} {r.tin_name}", r.tin) for r in account.roles if r.status == "active"]
+        themes = [(name, name) for name in self.portal.portal_themes]
+        yield Static("Settings", classes="screen-title")
+        with VerticalScroll(id="settings-body"):
+            with Vertical(classes="section", id="sec-look"):
+                yield Static("Look and TINs", classes="section-title")
+                yield Label("Theme")
+                yield Select(
+                    themes,
+                    value=self.app.theme
+                    if self.app.theme in self.portal.portal_themes
+                    else Select.NULL,
+                    id="theme",
+                    allow_blank=True,
+                )
+                yield Label("Default TIN (used at sign-in)")
+                yield Select(tins, value=account.default_tin or Select.NULL, id="default-tin")
+                yield Label("Work at TIN (this session)")
+                yield Select(tins, value=account.active_tin or Select.NULL, id="active-tin")
+                yield Static("", classes="answer", id="ans-look")
+            with Vertical(classes="section", id="sec-notify"):
+                yield Static("Notify me when", classes="section-title")
+                for kind, label in NOTIFICATION_KINDS.items():
+                    yield Checkbox(
+                        label, account.notification_prefs.get(kind, True), id=f"n-{kind}"
+                    )
+                yield Button("Save notification choices", id="save-notify")
+                yield Static("", classes="answer", id="ans-notify")
+            with Vertical(classes="section", id="sec-password"):
+                yield Static("Change password", classes="section-title")
+                yield Input(id="pw-current", password=True, placeholder="Current password")
+                yield Input(id="pw-new", password=True, placeholder="New password (15+ characters)")
+                yield Button("Change password", id="change-password")
+                yield Static("", classes="answer", id="ans-password")
+            with Vertical(classes="section", id="sec-totp"):
+                yield Static("Two-step sign-in (authenticator app)", classes="section-title")
+                yield Static(
+                    "On." if account.totp_enabled else "Off.", id="totp-state", markup=False
+                )
+                yield Button("Set up an authenticator app", id="totp-begin")
+                yield Static("", id="totp-secret", markup=False)
+                yield Input(id="totp-code", placeholder="6-digit code from the app")
+                yield Button("Turn two-step sign-in on", id="totp-confirm")
+                yield Input(
+                    id="totp-password", password=True, placeholder="Password, to turn it off"
+                )
+                yield Button("Turn two-step sign-in off", id="totp-remove")
+                yield Static("", classes="answer", id="ans-totp")
+            with Vertical(classes="section", id="sec-admins"):
+                yield Static("Who manages my access?", classes="section-title")
+                yield Static("", id="admins", markup=False)
+            with Vertical(classes="section", id="sec-tin"):
+                yield Static("Add another TIN", classes="section-title")
+                yield Input(id="add-tin", placeholder="TIN, 9 digits")
+                yield Input(id="add-code", placeholder="Registration code")
+                with Horizontal(classes="pair"):
+                    yield Input(id="add-claim", placeholder="or claim number")
+                    yield Input(id="add-amount", placeholder="and paid amount")
+                yield Button("Ask for access", id="add-tin-go")
+                yield Static("", classes="answer", id="ans-tin")
+            with Vertical(classes="section", id="sec-merge"):
+                yield Static("Bring another account into this one", classes="section-title")
+                yield Input(id="merge-username", placeholder="The other account's username")
+                yield Input(id="merge-password", password=True, placeholder="Its password")
+                yield Button("Consolidate", id="merge-go")
+                yield Static("", classes="answer", id="ans-merge")
+            with Vertical(classes="section", id="sec-handover"):
+                yield Static("Hand over the administrator role", classes="section-title")
+                yield Input(id="handover-user", placeholder="Username of the new administrator")
+                yield Select(
+                    [
+                        ("Practice maintenance", "practice_maintenance"),
+                        ("Staff", "staff"),
+                        ("Provider", "provider"),
+                        ("Billing", "billing"),
+                    ],
+                    prompt="My role afterwards",
+                    id="handover-role",
+                )
+                yield Button("Offer the role", id="handover-offer")
+                yield Static("", id="handovers", markup=False)
+                with Horizontal(classes="pair"):
+                    yield Button("Accept offer", id="handover-accept")
+                    yield Button("Decline offer", id="handover-decline")
+                yield Static("", classes="answer", id="ans-handover")
+            with Vertical(classes="section", id="sec-outbox"):
+                yield Static("Mail sent to me (outbox)", classes="section-title")
+                yield Static("", id="outbox", markup=False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.handovers: list[AdminHandover] = []
+        """Handover offers to or by the user, as last fetched."""
+        self._ready = False
+
+    def on_mount(self) -> None:
+        # Selects announce their first value on mount; only changes the user makes are saved.
+        self.call_after_refresh(self._arm)
+        self.load()
+
+    def _arm(self) -> None:
+        self._ready = True
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="settings-load")
+    async def load(self) -> None:
+        """Fetch the parts that live on the server: administrators, handovers, outbox."""
+        account = self.account
+        try:
+            admins = (
+                await self.client.administrators_of(account.active_tin)
+                if account.active_tin
+                else []
+            )
+            self.handovers = await self.client.pending_handovers()
+            mails = await self.client.outbox(limit=10)
+        except PortalError as error:
+            self.report(error)
+            return
+        self.query_one("#admins", Static).update(
+            "\n".join(f"{a.full_name} ({a.username}) {a.email}" for a in admins)
+            or "No administrator is recorded for this TIN."
+        )
+        offers = [h for h in self.handovers if h.to_user.id == account.id]
+        self.query_one("#handovers", Static).update(
+            "\n".join(f"Offer from {h.from_user.username} for TIN {h.tin}" for h in offers)
+            or "No offer waits for your answer."
+        )
+        self.query_one("#outbox", Static).update(
+            "\n\n".join(f"{m.created_at:%m/%d %H:%M}  {m.subject}\n{m.body}" for m in mails)
+            or "No mail."
+        )
+
+    @work(group="settings-call")
+    async def call(
+        self, answer_id: str, make: Callable[[], Awaitable[Any]], done: str | Callable[[Any], str]
+    ) -> None:
+        """Run one client call and answer under its section."""
+        answer = self.query_one(f"#{answer_id}", Static)
+        answer.remove_class("error")
+        answer.update("Working…")
+        try:
+            result = await make()
+        except SessionExpired as error:
+            self.report(error)
+            return
+        except PortalError as error:
+            answer.add_class("error")
+            answer.update(error.message)
+            return
+        answer.update(done(result) if callable(done) else done)
+        from portal_core.models.identity import Account
+
+        if isinstance(result, Account):
+            self.post_message(AccountChanged(result))
+
+    def value(self, name: str) -> str:
+        """The trimmed text of an input."""
+        return self.query_one(f"#{name}", Input).value.strip()
+
+    # -- look and TINs ----------------------------------------------------------------------------
+    @on(Select.Changed, "#theme")
+    def _theme(self, event: Select.Changed) -> None:
+        if not self._ready:
+            return
+        from portal_core.models.identity import AccountSettings
+
+        if event.value is Select.NULL or event.value == self.account.theme:
+            return
+        name = str(event.value)
+        self.app.theme = name
+        self.call(
+            "ans-look",
+            lambda: self.client.update_settings(AccountSettings(theme=name)),
+            f"Theme {name} saved.",
+        )
+
+    @on(Select.Changed, "#default-tin")
+    def _default_tin(self, event: Select.Changed) -> None:
+        if not self._ready:
+            return
+        from portal_core.models.identity import AccountSettings
+
+        if event.value is Select.NULL or event.value == self.account.default_tin:
+            return
+        tin = str(event.value)
+        self.call(
+            "ans-look",
+            lambda: self.client.update_settings(AccountSettings(default_tin=tin)),
+            "Default TIN saved.",
+        )
+
+    @on(Select.Changed, "#active-tin")
+    def _active_tin(self, event: Select.Changed) -> None:
+        if not self._ready:
+            return
+        if event.value is Select.NULL or event.value == self.account.active_tin:
+            return
+        tin = str(event.value)
+        self.call("ans-look", lambda: self.client.set_active_tin(tin), "You now work at that TIN.")
+
+    @on(Button.Pressed, "#save-notify")
+    def _notify_prefs(self) -> None:
+        from portal_core.models.identity import AccountSettings
+
+        prefs = {kind: self.query_one(f"#n-{kind}", Checkbox).value for kind in NOTIFICATION_KINDS}
+        self.call(
+            "ans-notify",
+            lambda: self.client.update_settings(AccountSettings(notification_prefs=prefs)),
+            "Notification choices saved.",
+        )
+
+    # -- password and two-step --------------------------------------------------------------------
+    @on(Button.Pressed, "#change-password")
+    def _change_password(self) -> None:
+        current = self.query_one("#pw-current", Input).value
+        new = self.query_one("#pw-new", Input).value
+        self.query_one("#pw-current", Input).value = ""
+        self.query_one("#pw-new", Input).value = ""
+        self.call(
+            "ans-password",
+            lambda: self.client.change_password(current, new),
+            "Password changed. Other sessions were ended.",
+        )
+
+    @on(Button.Pressed, "#totp-begin")
+    def _totp_begin(self) -> None:
+        def shown(enrollment: Any) -> str:
+            self.query_one("#totp-secret", Static).update(
+                f"Secret: {enrollment.secret}\nURI: {enrollment.provisioning_uri}"
+            )
+            return "Add the secret to your app, then type the code it shows."
+
+        self.call("ans-totp", self.client.begin_totp_enrollment, shown)
+
+    @on(Button.Pressed, "#totp-confirm")
+    def _totp_confirm(self) -> None:
+        code = self.value("totp-code").replace(" ", "")
+        self.call(
+            "ans-totp", lambda: self.client.confirm_totp_enrollment(code), "Two-step sign-in is on."
+        )
+
+    @on(Button.Pressed, "#totp-remove")
+    def _totp_remove(self) -> None:
+        password = self.query_one("#totp-password", Input).value
+        self.query_one("#totp-password", Input).value = ""
+        self.call("ans-totp", lambda: self.client.remove_totp(password), "Two-step sign-in is off.")
+
+    # -- other TINs and accounts ------------------------------------------------------------------
+    @on(Button.Pressed, "#add-tin-go")
+    def _add_tin(self) -> None:
+        from portal_core.models.identity import RegistrationProof
+
+        tin = self.value("add-tin").replace("-", "")
+        code = self.value("add-code")
+        proof = RegistrationProof(
+            registration_code=code or None,
+            claim_number=None if code else self.value("add-claim") or None,
+            paid_amount=None if code else self.value("add-amount") or None,
+        )
+        self.call(
+            "ans-tin",
+            lambda: self.client.register_additional_tin(tin, proof),
+            lambda outcome: outcome.message,
+        )
+
+    @on(Button.Pressed, "#merge-go")
+    def _merge(self) -> None:
+        username = self.value("merge-username")
+        password = self.query_one("#merge-password", Input).value
+        self.query_one("#merge-password", Input).value = ""
+        self.call(
+            "ans-merge",
+            lambda: self.client.consolidate_account(username, password),
+            lambda result: (
+                "Moved: "
+                + (", ".join(result.moved_tins) or "nothing")
+                + ". "
+                + " ".join(result.notes)
+            ),
+        )
+
+    @on(Button.Pressed, "#handover-offer")
+    def _offer(self) -> None:
+        from portal_core.models.identity import Role
+        from portal_core.models.users import UserFilter
+
+        tin = self.account.active_tin
+        username = self.value("handover-user")
+        role = self.query_one("#handover-role", Select).value
+        if not tin or not username or role is Select.NULL:
+            self.query_one("#ans-handover", Static).update(
+                "Type a username and pick your role afterwards."
+            )
+            return
+
+        async def offer() -> int:
+            page = await self.client.list_users(UserFilter(tin=tin, text=username), limit=20)
+            match = next((u for u in page.items if u.username.lower() == username.lower()), None)
+            if match is None:
+                from portal_core.errors import NotFound
+
+                raise NotFound("No active user of this TIN has that username.")
+            return await self.client.offer_admin_handover(tin, match.id, Role(str(role)))
+
+        self.call("ans-handover", offer, "Offer made. They take over once they accept.")
+
+    @on(Button.Pressed, "#handover-accept, #handover-decline")
+    def _answer(self, event: Button.Pressed) -> None:
+        accept = event.button.id == "handover-accept"
+        offers = [h for h in self.handovers if h.to_user.id == self.account.id]
+        if not offers:
+            self.query_one("#ans-handover", Static).update("No offer waits for your answer.")
+            return
+        offer_id = offers[0].id
+        self.call(
+            "ans-handover",
+            lambda: self.client.answer_admin_handover(offer_id, accept),
+            "Accepted: you are now an administrator." if accept else "Declined.",
+        )
+
+
+MENU_SCREEN = SettingsScreen
+"""The screen the settings menu opens on."""

@@ -1,0 +1,1 @@
+"""Reusable widgets: the paged result table, the sidebar, the status bar."""

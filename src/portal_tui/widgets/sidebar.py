@@ -1,0 +1,60 @@
+"""The sidebar: every menu with the key that switches to it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events
+from textual.widget import Widget
+
+from portal_tui.menus import MENUS
+from portal_tui.messages import MenuChosen
+
+
+class Sidebar(Widget):
+    """Lists the menus, highlights the current one; a click switches menu (keys do the same)."""
+
+    COMPONENT_CLASSES = {"sidebar--current", "sidebar--key"}
+    """
+    | Class | Description |
+    | :- | :- |
+    | `sidebar--current` | The current menu. |
+    | `sidebar--key` | The key beside each menu. |
+    """
+
+    DEFAULT_CSS = """
+    Sidebar {
+        width: 15;
+        height: 1fr;
+        background: $panel;
+        color: $foreground;
+        padding: 1 0 0 0;
+    }
+    Sidebar > .sidebar--current { background: $primary; color: $text; text-style: bold reverse; }
+    Sidebar > .sidebar--key { color: $accent; text-style: bold; }
+    """
+
+    def __init__(self, current: str) -> None:
+        super().__init__()
+        self.current = current
+        """The mode of the screen this sidebar is on."""
+
+    def render(self) -> Text:
+        current_style = self.get_component_rich_style("sidebar--current")
+        key_style = self.get_component_rich_style("sidebar--key")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for index, menu in enumerate(MENUS):
+            if index:
+                text.append("\n")
+            key = (menu.key or "").upper() if (menu.key or "").startswith("f") else (menu.key or "")
+            line = Text()
+            line.append(f" {key:>3} ", key_style)
+            line.append(f"{menu.title:<10}")
+            if menu.mode == self.current:
+                line.stylize(current_style)
+            text.append_text(line)
+        return text
+
+    def on_click(self, event: events.Click) -> None:
+        row = event.y - 1  # the top padding line
+        if 0 <= row < len(MENUS):
+            self.post_message(MenuChosen(MENUS[row].mode))

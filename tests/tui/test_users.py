@@ -1,0 +1,115 @@
+"""The users menu: list and filter, detail, deactivate (with reason), approve, create."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from textual.widgets import Input
+
+from portal_core.services import Services
+from portal_core.store.schema import user_roles, users
+from portal_tui.app import PortalApp
+from portal_tui.screens.user_detail import UserDetailScreen
+from portal_tui.widgets.result_table import ResultTable
+from tui.conftest import Practice
+from tui.driving import screen_text, settle, sign_in
+
+
+async def open_users(pilot, app: PortalApp) -> ResultTable:
+    await sign_in(pilot)
+    await pilot.press("f2")
+    await settle(
+        pilot,
+        lambda: app.current_mode == "users" and not app.screen.query_one(ResultTable).loading,
+    )
+    return app.screen.query_one(ResultTable)
+
+
+def role_status(services: Services, user_id: int) -> str:
+    with services.db.read() as conn:
+        return conn.execute(
+            select(user_roles.c.status).where(user_roles.c.user_id == user_id)
+        ).scalar_one()
+
+
+async def test_filter_narrows_the_list(make_app, practice: Practice):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = await open_users(pilot, app)
+        assert table.total == 8
+        assert "staff.01" in screen_text(app)
+        await pilot.press("slash")
+        app.screen.query_one("#users-text", Input).value = "lou"
+        await settle(pilot, lambda: table.total == 1 and not table.loading)
+        assert "lou.locked" in screen_text(app)
+        assert "staff.01" not in screen_text(app)
+        app.screen.query_one("#users-text", Input).value = "nobody-by-this-name"
+        await settle(pilot, lambda: table.total == 0 and not table.loading)
+        assert "No user matches." in screen_text(app)
+
+
+async def test_deactivate_needs_a_reason(make_app, practice: Practice, services: Services):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_users(pilot, app)
+        await app.open_user("staff.02")
+        await settle(pilot, lambda: isinstance(app.screen, UserDetailScreen) and app.screen.user)
+        await pilot.press("d")
+        await settle(pilot, lambda: bool(app.screen.query("#reason")))
+        await pilot.press("enter")  # no reason
+        await pilot.pause()
+        assert "at least 5 characters" in screen_text(app)
+        assert role_status(services, practice.staff_ids[1]) == "active"
+        app.screen.query_one("#reason", Input).value = "moved to another practice"
+        await pilot.press("enter")
+        await settle(pilot, lambda: "(removed)" in screen_text(app))
+        assert role_status(services, practice.staff_ids[1]) == "removed"
+
+
+async def test_approve_a_pending_registrant(make_app, practice: Practice, services: Services):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_users(pilot, app)
+        await app.open_user("pat.pending")
+        await settle(pilot, lambda: isinstance(app.screen, UserDetailScreen) and app.screen.user)
+        await pilot.press("y")
+        await settle(pilot, lambda: "Approve pat.pending as" in screen_text(app))
+        await pilot.press("down", "down", "down", "enter")  # Staff
+        await settle(pilot, lambda: "Providers pat.pending works for" in screen_text(app))
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot, lambda: "Staff (active)" in screen_text(app))
+        assert role_status(services, practice.pending_id) == "active"
+
+
+async def test_create_user_and_refuse_a_bad_username(
+    make_app, practice: Practice, services: Services
+):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_users(pilot, app)
+        await pilot.press("c")
+        await settle(pilot, lambda: "New user" in screen_text(app))
+        screen = app.screen
+        screen.query_one("#username", Input).value = "x!"
+        screen.query_one("#full_name", Input).value = "Grace Hopper"
+        screen.query_one("#email", Input).value = "grace@example.org"
+        from textual.widgets import Select
+
+        screen.query_one("#role", Select).value = "staff"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "Creating" not in screen_text(app))
+        assert app.screen is screen
+        with services.db.read() as conn:
+            assert (
+                conn.execute(select(users.c.id).where(users.c.full_name == "Grace Hopper")).first()
+                is None
+            )
+        screen.query_one("#username", Input).value = "grace.hopper"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is not screen)
+        with services.db.read() as conn:
+            assert (
+                conn.execute(
+                    select(users.c.username).where(users.c.full_name == "Grace Hopper")
+                ).scalar_one()
+                == "grace.hopper"
+            )
