@@ -326,13 +326,13 @@ def test_change_affiliations(services: Services, db: Database, practice: Practic
 
 
 # -- the last administrator -----------------------------------------------------------------------
-def test_last_administrator_cannot_be_demoted_or_deactivated(
+def test_nobody_removes_or_changes_their_own_access(
     services: Services, db: Database, practice: Practice
 ) -> None:
     admin = as_user(db, practice.admin)
-    with pytest.raises(Conflict, match="at least one active administrator"):
+    with pytest.raises(Conflict, match="cannot deactivate yourself"):
         services.users.change_role(admin, practice.admin, TIN, Role.STAFF)
-    with pytest.raises(Conflict, match="at least one active administrator"):
+    with pytest.raises(Conflict, match="cannot deactivate yourself"):
         services.users.deactivate_user(admin, practice.admin, TIN, "leaving")
     with db.read() as conn:
         role = conn.execute(
@@ -343,12 +343,11 @@ def test_last_administrator_cannot_be_demoted_or_deactivated(
     assert tuple(role) == ("administrator", "active")
 
 
-def test_an_administrator_may_step_down_when_another_remains(
+def test_another_administrator_may_demote_an_administrator(
     services: Services, db: Database, practice: Practice
 ) -> None:
-    add_user(db, "second.admin", Role.ADMINISTRATOR, TIN)
-    admin = as_user(db, practice.admin)
-    detail = services.users.change_role(admin, practice.admin, TIN, Role.STAFF)
+    second = add_user(db, "second.admin", Role.ADMINISTRATOR, TIN)
+    detail = services.users.change_role(as_user(db, second), practice.admin, TIN, Role.STAFF)
     assert detail.roles[0].role is Role.STAFF
 
 
@@ -357,10 +356,16 @@ def test_promoting_then_demoting_keeps_an_administrator(
 ) -> None:
     admin = as_user(db, practice.admin)
     services.users.change_role(admin, practice.pm, TIN, Role.ADMINISTRATOR)
-    services.users.deactivate_user(admin, practice.admin, TIN, "handing over")
     new_admin = as_user(db, practice.pm)
-    with pytest.raises(Conflict):
-        services.users.deactivate_user(new_admin, practice.pm, TIN, "leaving too")
+    services.users.deactivate_user(new_admin, practice.admin, TIN, "handing over")
+    with db.read() as conn:
+        statuses = dict(
+            conn.execute(
+                select(user_roles.c.user_id, user_roles.c.status).where(user_roles.c.tin == TIN)
+            ).all()
+        )
+    assert statuses[practice.admin] == "removed"
+    assert statuses[practice.pm] == "active"
 
 
 # -- deactivate and reactivate --------------------------------------------------------------------

@@ -629,6 +629,7 @@ class UserAdminService:
         """Change a user's role at a TIN (the TIN's last active administrator is kept)."""
         if role.is_payer:
             raise ValidationFailed("Choose a provider-side role.", field="role")
+        _refuse_own_access_change(principal, user_id)
         now = self.clock.now()
         with self._acting(principal, "users.change_role", user_id, tin) as conn:
             self._target(conn, principal, user_id)
@@ -719,6 +720,7 @@ class UserAdminService:
         """Remove a user's access at `tin` (or entirely, for payer staff); ends their sessions."""
         if not reason.strip():
             raise ValidationFailed("Say why the user is deactivated.", field="reason")
+        _refuse_own_access_change(principal, user_id)
         now = self.clock.now()
         with self._acting(principal, "users.deactivate", user_id, tin) as conn:
             target = self._target(conn, principal, user_id)
@@ -803,3 +805,12 @@ class UserAdminService:
                 conn.execute(update(users).where(users.c.id == user_id).values(status="active"))
             self._record(conn, principal, "users.reactivate", user_id, tin, detail)
             return self._detail(conn, principal, user_id)
+
+
+def _refuse_own_access_change(principal: Principal, user_id: int) -> None:
+    # Locking oneself out by mistake is the classic slip; the role is handed over instead.
+    if principal.user_id == user_id:
+        raise Conflict(
+            "You cannot deactivate yourself or change your own role. Another administrator can, "
+            "or hand the administrator role over in Settings."
+        )
