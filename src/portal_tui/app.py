@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 
@@ -31,6 +32,7 @@ from portal_tui.messages import (
     SessionLost,
     SignedIn,
 )
+from portal_tui.screens.base import PortalScreen
 from portal_tui.screens.login import LoginScreen
 from portal_tui.themes import DEFAULT_THEME, load_themes
 
@@ -142,6 +144,26 @@ class PortalApp(App[None]):
         assert self.client is not None
         return self.client
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast in plain text: messages carry names and server words, never markup."""
+        from portal_tui.display_text import printable
+
+        super().notify(
+            printable(message),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     # -- themes -----------------------------------------------------------------------------------
     def _known_theme(self, name: str | None) -> str:
         if name and name in self.available_themes:
@@ -225,8 +247,10 @@ class PortalApp(App[None]):
     def action_help(self) -> None:
         from portal_tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen.active_bindings))
+        screen = self.screen
+        if not isinstance(screen, HelpScreen):
+            guide = screen.guide if isinstance(screen, PortalScreen) else None
+            self.push_screen(HelpScreen(screen.active_bindings, guide))
 
     # -- idle lock --------------------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:

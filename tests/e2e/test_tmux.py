@@ -145,14 +145,19 @@ def test_sign_in_and_reach_the_review_worklist_by_keys(
     )
     assert DEMO_PASSWORD not in home
 
-    # F3 lists the reviews; `r` on the home screen jumps straight into the open one's worklist.
+    # F3 lists the reviews with the list focused: enter opens the open campaign's worklist.
     terminal.press("F3")
     terminal.wait_for("User reviews")
-    terminal.wait_for("461234567")  # the open campaign of the main TIN
-    terminal.press("1")
-    terminal.wait_for("Review")
-    terminal.press("r")
+    terminal.wait_for("46-1234567")  # the open campaign of the main TIN, its TIN with a dash
+    terminal.press("Enter")
     first = _first_item_under_review(seeded_dir)
     worklist = terminal.wait_for(first)
-    assert "Review" in worklist or "review" in worklist
+    assert "Review of" in worklist
     assert "Traceback" not in worklist
+    # Back on home, `r` jumps straight into the same worklist.
+    terminal.press("Escape")
+    terminal.wait_for("User reviews")
+    terminal.press("1")
+    terminal.wait_for("Needs action")
+    terminal.press("r")
+    terminal.wait_for(first)

@@ -92,7 +92,7 @@ async def test_palette_provider_lists_every_menu(make_app, practice: Practice):
 
 async def test_help_lists_binding_ids_and_keymap_remaps(make_app, practice: Practice):
     app = make_app(keys={"app.help": "f1"})
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 50)) as pilot:
         await sign_in(pilot)
         await pilot.press("f1")
         await settle(pilot, lambda: isinstance(app.screen, HelpScreen))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -12,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, SelectionList, Static
 
+from portal_tui.display_text import printable
 from portal_tui.modals.confirm import MODAL_CSS
 
 if TYPE_CHECKING:
@@ -42,14 +44,17 @@ class AffiliationsModal(ModalScreen[list[str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="modal-title", markup=False)
+            yield Static(printable(self.title_text), classes="modal-title", markup=False)
             if not self.providers:
                 yield Static("This TIN has no providers to affiliate with.", classes="modal-text")
             yield SelectionList[str](
                 *[
                     (
-                        f"{p.name} · {p.npi}"
-                        + (f" · left {p.left_on:%m/%d/%Y}" if p.left_on else ""),
+                        # Text, not a string: a provider's name is never read as markup.
+                        Text(
+                            printable(f"{p.name} · {p.npi}")
+                            + (f" · left {p.left_on:%m/%d/%Y}" if p.left_on else "")
+                        ),
                         p.npi,
                         p.npi in self.chosen,
                     )

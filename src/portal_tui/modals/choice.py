@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from portal_tui.display_text import printable
 from portal_tui.modals.confirm import MODAL_CSS
 
 ChoiceT = TypeVar("ChoiceT")
@@ -36,11 +37,13 @@ class ChoiceModal(ModalScreen[ChoiceT | None], Generic[ChoiceT]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="modal-title", markup=False)
+            yield Static(printable(self.title_text), classes="modal-title", markup=False)
             if self.text:
-                yield Static(self.text, classes="modal-text", markup=False)
+                yield Static(printable(self.text), classes="modal-text", markup=False)
+            # Labels hold names: shown as typed, never read as markup.
             yield OptionList(
-                *[Option(label, id=str(i)) for i, (_, label) in enumerate(self.choices)]
+                *[Option(printable(label), id=str(i)) for i, (_, label) in enumerate(self.choices)],
+                markup=False,
             )
 
     def on_mount(self) -> None:

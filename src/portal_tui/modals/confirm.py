@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from portal_tui.display_text import printable
+
 MODAL_CSS = """
     align: center middle;
     & > Vertical {
@@ -52,8 +54,8 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="modal-title", markup=False)
-            yield Static(self.text, classes="modal-text", markup=False)
+            yield Static(printable(self.title_text), classes="modal-title", markup=False)
+            yield Static(printable(self.text), classes="modal-text", markup=False)
             with Horizontal(classes="modal-buttons"):
                 yield Button(f"{self.no} (n)", id="no")
                 yield Button(f"{self.yes} (y)", id="yes", variant="primary")

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from portal_tui.display_text import printable
 from portal_tui.modals.confirm import MODAL_CSS
 
 
@@ -32,10 +33,10 @@ class FilePathModal(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="modal-title", markup=False)
+            yield Static(printable(self.title_text), classes="modal-title", markup=False)
             yield Static("The file is readable only by you.", classes="modal-text")
             yield Input(str(self.default), id="path")
-            yield Static("", classes="modal-error")
+            yield Static("", classes="modal-error", markup=False)
             with Horizontal(classes="modal-buttons"):
                 yield Button("Cancel (esc)", id="cancel")
                 yield Button("Save", id="ok", variant="primary")

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from portal_tui.display_text import printable
 from portal_tui.modals.confirm import MODAL_CSS
 
 MIN_LENGTH = 5
@@ -36,10 +37,10 @@ class JustificationModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="modal-title", markup=False)
-            yield Static(self.text, classes="modal-text", markup=False)
+            yield Static(printable(self.title_text), classes="modal-title", markup=False)
+            yield Static(printable(self.text), classes="modal-text", markup=False)
             yield Input(id="reason", placeholder="Reason (required)")
-            yield Static("", classes="modal-error")
+            yield Static("", classes="modal-error", markup=False)
             with Horizontal(classes="modal-buttons"):
                 yield Button("Cancel (esc)", id="cancel")
                 yield Button(self.action_label, id="ok", variant="primary")

@@ -37,7 +37,7 @@ class ReauthenticateModal(PortalModal[bool]):
                 markup=False,
             )
             yield Input(id="lock-password", password=True, placeholder="Password")
-            yield Static("", classes="modal-error")
+            yield Static("", classes="modal-error", markup=False)
             with Horizontal(classes="modal-buttons"):
                 yield Button("Sign out", id="lock-sign-out")
                 yield Button("Unlock", id="unlock", variant="primary")

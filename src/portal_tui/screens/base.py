@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
+from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
@@ -20,9 +22,47 @@ if TYPE_CHECKING:
 
 ResultT = TypeVar("ResultT")
 
+FOCUS_TRIES = 20
+"""Refreshes to wait for the first widget to become focusable before giving up."""
+
 
 class PortalScreen(Screen[ResultT]):
-    """A screen that talks to the portal through the app's client."""
+    """A screen that talks to the portal through the app's client.
+
+    `AUTO_FOCUS` names the widget that has the focus when the screen opens (the list, on a menu).
+    Textual skips it silently when the widget is not focusable yet (its styles not applied on a
+    real terminal), which left menus with no focus at all: keys did nothing until tab. So the
+    screen keeps trying for a few refreshes, and again whenever it comes back with nothing focused.
+    """
+
+    GUIDE: ClassVar[str | None] = None
+    """The user guide (`docs/NAME.md`) that `?` shows below the keys."""
+
+    @property
+    def guide(self) -> str | None:
+        """The guide to show in the help screen, when it is installed."""
+        from portal_tui.assets import has_guide
+
+        return self.GUIDE if self.GUIDE and has_guide(self.GUIDE) else None
+
+    @on(events.Mount)
+    @on(events.ScreenResume)
+    def _focus_first(self) -> None:
+        self.call_after_refresh(self.settle_focus)
+
+    def settle_focus(self, tries: int = FOCUS_TRIES) -> None:
+        """Focus the `AUTO_FOCUS` widget when nothing has the focus."""
+        selector = self.app.AUTO_FOCUS if self.AUTO_FOCUS is None else self.AUTO_FOCUS
+        if self.focused is not None or not selector or not self.is_attached:
+            return
+        if self is not self.app.screen:
+            return
+        for widget in self.query(selector):
+            if widget.focusable:
+                self.set_focus(widget)
+                return
+        if tries > 0:
+            self.call_after_refresh(self.settle_focus, tries - 1)
 
     @property
     def portal(self) -> PortalApp:
@@ -39,6 +79,35 @@ class PortalScreen(Screen[ResultT]):
     def report(self, error: PortalError) -> None:
         """Show an error in plain words (an ended session goes back to sign-in)."""
         self.portal.report_error(error)
+
+
+class TypeAheadForm(PortalScreen[ResultT]):
+    """A form a fast typist fills in one burst (`name`, tab, `password`, enter).
+
+    Textual hands each key to the widget focused when the app reads it, and moves the focus only
+    later, when the tab key bubbles back up from that widget; so keys typed after tab landed in
+    the field before it. Priority bindings run before the next key is handed on.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "next_field", "Next field", show=False, priority=True, id="form.next"),
+        Binding(
+            "shift+tab",
+            "previous_field",
+            "Previous field",
+            show=False,
+            priority=True,
+            id="form.previous",
+        ),
+    ]
+
+    def action_next_field(self) -> None:
+        """Focus the next field now, before the next key is read."""
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        """Focus the previous field now."""
+        self.focus_previous()
 
 
 class PortalModal(ModalScreen[ResultT]):
@@ -77,6 +146,14 @@ class MenuScreen(PortalScreen[None]):
     def menu_mode(self) -> str:
         """The menu the sidebar highlights."""
         return self.MENU
+
+    @property
+    def guide(self) -> str | None:
+        """The guide of this screen's menu (`docs/users.md` for the users menu)."""
+        from portal_tui.assets import has_guide
+
+        name = self.GUIDE or self.menu_mode
+        return name if has_guide(name) else None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="menu-body"):

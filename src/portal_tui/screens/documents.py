@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
+from portal_tui.display_text import printable
 from portal_tui.screens.base import MenuScreen
 from portal_tui.widgets.result_table import Column, ResultTable
 
@@ -52,7 +53,6 @@ class DocumentsScreen(MenuScreen):
         return self.query_one("#documents", ResultTable)
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.table.focus)
         self.load()
 
     def action_refresh(self) -> None:
@@ -86,7 +86,7 @@ class DocumentsScreen(MenuScreen):
             return
         preview = self.query_one("#preview", Static)
         if document.media_type.startswith("text/") or document.media_type == "text/csv":
-            preview.update(document.content.decode("utf-8", errors="replace"))
+            preview.update(printable(document.content.decode("utf-8", errors="replace")))
         else:
             preview.update(
                 f"{document.file_name} is not text ({document.media_type}); press s to save it."

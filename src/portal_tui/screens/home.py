@@ -16,7 +16,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import LoadingIndicator, Static
 
 from portal_core.errors import PermissionDenied, PortalError, SessionExpired
+from portal_core.rules.identifiers import format_tin
 from portal_tui.assets import stylesheet
+from portal_tui.display_text import printable
 from portal_tui.screens.base import MenuScreen
 
 if TYPE_CHECKING:
@@ -165,7 +167,7 @@ class HomeScreen(MenuScreen):
                     " an overdue user review:"
                 )
                 lines.extend(
-                    f"    {c.tin_name} ({c.tin}) due {c.due_date:%m/%d/%Y}, "
+                    f"    {c.tin_name} ({format_tin(c.tin)}) due {c.due_date:%m/%d/%Y}, "
                     f"decided {c.decided} of {c.total}"
                     for c in facts.overdue_reviews[:10]
                 )
@@ -174,7 +176,7 @@ class HomeScreen(MenuScreen):
         text = "Needs action\n" + ("\n".join(lines) if lines else "Nothing needs action right now.")
         self.query_one("#home-actions", Static).update(text)
         recent = [
-            f"{'  ' if n.read_at else '• '}{n.created_at:%m/%d %H:%M}  {n.text}"
+            f"{'  ' if n.read_at else '• '}{n.created_at:%m/%d %H:%M}  {printable(n.text)}"
             for n in facts.recent
         ]
         self.query_one("#home-recent", Static).update(

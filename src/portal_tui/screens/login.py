@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
@@ -16,31 +16,39 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from portal_core.errors import MigrationRequired, PortalError, SecondFactorRequired
 from portal_tui.assets import stylesheet
 from portal_tui.messages import SignedIn
-from portal_tui.screens.base import PortalScreen
+from portal_tui.screens.base import TypeAheadForm
 
 
-class LoginScreen(PortalScreen[None]):
-    """Sign in to the portal."""
+class LoginScreen(TypeAheadForm[None]):
+    """Sign in to the portal.
+
+    A fast typist sends `name`, tab (or enter), `password`, enter in one burst, often before the
+    backend is open. Tab and enter are priority bindings, so the focus moves before the next key
+    is read; keys read before the username field has the focus are typed into it.
+    """
 
     CSS_PATH = stylesheet("login")
+    GUIDE = "sign-in"
     AUTO_FOCUS = "#username"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "register", "Register", id="login.register"),
-        Binding("f3", "recover", "Forgot username or password", id="login.recover"),
+        Binding("f3", "recover", "Forgot password", id="login.recover"),
+        Binding("enter", "submit_field", "Sign in", show=False, priority=True, id="login.submit"),
     ]
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box"):
             yield Static("Provider portal", id="login-title")
             yield Label("Username", classes="field-label")
-            yield Input(id="username", placeholder="Username")
+            # Not select-on-focus: keys typed before the focus arrived stay when it does.
+            yield Input(id="username", placeholder="Username", select_on_focus=False)
             yield Label("Password", classes="field-label")
             yield Input(id="password", password=True, placeholder="Password")
             yield Label("Code from your authenticator app", classes="field-label totp")
             yield Input(
                 id="totp", placeholder="6 digits", max_length=8, classes="totp", restrict=r"[0-9 ]*"
             )
-            yield Static("", id="login-message")
+            yield Static("", id="login-message", markup=False)
             yield Button("Sign in", id="sign-in", variant="primary")
         yield Footer()
 
@@ -52,11 +60,25 @@ class LoginScreen(PortalScreen[None]):
         self._message.update(text)
         self._message.set_class(error, "error")
 
-    @on(Input.Submitted, "#username")
-    def _to_password(self) -> None:
-        self.query_one("#password", Input).focus()
+    def action_submit_field(self) -> None:
+        """Enter: from the username go to the password (at once), else sign in."""
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id == "username":
+            self.set_focus(self.query_one("#password", Input))
+        elif isinstance(focused, Button) and focused.id != "sign-in":
+            focused.press()
+        else:
+            self.sign_in()
 
-    @on(Input.Submitted, "#password, #totp")
+    def on_key(self, event: events.Key) -> None:
+        # A key that reached the screen itself came before any field had the focus (the first
+        # frame): it belongs in the username.
+        if self.focused is None and event.is_printable and event.character:
+            event.stop()
+            username = self.query_one("#username", Input)
+            username.insert_text_at_cursor(event.character)
+            self.set_focus(username)
+
     @on(Button.Pressed, "#sign-in")
     def _submit(self) -> None:
         self.sign_in()

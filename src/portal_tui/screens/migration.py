@@ -14,13 +14,14 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
 from portal_tui.messages import SignedIn
-from portal_tui.screens.base import PortalScreen
+from portal_tui.screens.base import TypeAheadForm
 
 
-class MigrationScreen(PortalScreen[None]):
+class MigrationScreen(TypeAheadForm[None]):
     """Choose a new username and password for an account from the old portal."""
 
     CSS_PATH = stylesheet("migration")
+    GUIDE = "sign-in"
     AUTO_FOCUS = "#new-username"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back to sign-in", id="migration.back"),
@@ -48,7 +49,7 @@ class MigrationScreen(PortalScreen[None]):
             yield Input(id="new-password", password=True)
             yield Label("Email address")
             yield Input(id="email")
-            yield Static("", id="form-message")
+            yield Static("", id="form-message", markup=False)
             yield Button("Move my account (ctrl+s)", id="submit", variant="primary")
         yield Footer()
 

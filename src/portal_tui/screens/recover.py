@@ -12,13 +12,14 @@ from textual.widgets import Button, Footer, Input, Label, Static, TabbedContent,
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
-from portal_tui.screens.base import PortalScreen
+from portal_tui.screens.base import TypeAheadForm
 
 
-class RecoverScreen(PortalScreen[None]):
+class RecoverScreen(TypeAheadForm[None]):
     """Three tabs: forgot username, forgot password, reset password."""
 
     CSS_PATH = stylesheet("recover")
+    GUIDE = "sign-in"
     AUTO_FOCUS = "#forgot-email"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back to sign-in", id="recover.back"),
@@ -31,21 +32,21 @@ class RecoverScreen(PortalScreen[None]):
                 yield Label("Email address you registered with")
                 yield Input(id="forgot-email")
                 yield Button("Mail my usernames", id="send-usernames", variant="primary")
-                yield Static("", classes="answer", id="answer-username")
+                yield Static("", classes="answer", id="answer-username", markup=False)
             with TabPane("Forgot password", id="tab-password"):
                 yield Label("Username")
                 yield Input(id="reset-username")
                 yield Label("Email address")
                 yield Input(id="reset-email")
                 yield Button("Mail me a reset code", id="send-reset", variant="primary")
-                yield Static("", classes="answer", id="answer-password")
+                yield Static("", classes="answer", id="answer-password", markup=False)
             with TabPane("Reset with code", id="tab-reset"):
                 yield Label("Code from the mail")
                 yield Input(id="reset-code")
                 yield Label("New password (at least 15 characters)")
                 yield Input(id="new-password", password=True)
                 yield Button("Set new password", id="do-reset", variant="primary")
-                yield Static("", classes="answer", id="answer-reset")
+                yield Static("", classes="answer", id="answer-reset", markup=False)
         yield Footer()
 
     def action_back(self) -> None:

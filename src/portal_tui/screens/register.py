@@ -13,7 +13,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
-from portal_tui.screens.base import PortalScreen
+from portal_tui.screens.base import TypeAheadForm
 
 FIELDS = (
     ("full_name", "Full name", False),
@@ -25,10 +25,11 @@ FIELDS = (
 )
 
 
-class RegisterScreen(PortalScreen[None]):
+class RegisterScreen(TypeAheadForm[None]):
     """The registration form."""
 
     CSS_PATH = stylesheet("register")
+    GUIDE = "sign-in"
     AUTO_FOCUS = "#full_name"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back to sign-in", id="register.back"),
@@ -55,7 +56,7 @@ class RegisterScreen(PortalScreen[None]):
                 with VerticalScroll():
                     yield Label("and paid amount")
                     yield Input(id="paid_amount", placeholder="123.45")
-            yield Static("", id="form-message")
+            yield Static("", id="form-message", markup=False)
             yield Button("Register (ctrl+s)", id="submit", variant="primary")
         yield Footer()
 

@@ -18,6 +18,7 @@ from textual.widgets import Input, ProgressBar, Select, Static
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
+from portal_tui.display_text import printable
 from portal_tui.screens.base import MenuScreen
 from portal_tui.widgets.result_table import Column, ResultTable
 
@@ -78,18 +79,21 @@ class ReviewWorklistScreen(MenuScreen):
     CSS_PATH = stylesheet("review_worklist")
     AUTO_FOCUS = "#items"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="worklist.back"),
+        Binding("escape", "back", "Back", show=False, id="worklist.back"),
         Binding("y", "decide('keep')", "Keep", id="worklist.keep"),
         Binding("d", "decide('deactivate')", "Deact", id="worklist.deactivate"),
         Binding("r", "decide('change_role')", "Role", id="worklist.change_role"),
         Binding("n", "decide('narrow_affiliations')", "Narrow", id="worklist.narrow"),
         Binding("a", "decide('reassign')", "Assign", id="worklist.reassign"),
-        Binding("b", "bulk", "Bulk", id="worklist.bulk"),
+        Binding("b", "bulk", "Decide all filtered", show=False, id="worklist.bulk"),
         Binding("slash", "filter", "Filter", id="worklist.filter"),
         Binding("s", "sign_off", "Sign off", id="worklist.sign_off"),
-        Binding("x", "export", "Export", id="worklist.export"),
+        Binding("x", "export", "Export evidence", show=False, id="worklist.export"),
     ]
     """
+    The footer shows the decisions, the filter and sign-off (it must fit 80 columns); escape,
+    space, `b` and `x` are listed by `?`.
+
     | Key(s) | Id | Description |
     | :- | :- | :- |
     | j/k, arrows | table.down / table.up | Move. |
@@ -146,7 +150,6 @@ class ReviewWorklistScreen(MenuScreen):
 
     def on_mount(self) -> None:
         self._show_progress()
-        self.call_after_refresh(self.table.focus)
         self.load()
 
     def _show_progress(self) -> None:
@@ -156,7 +159,9 @@ class ReviewWorklistScreen(MenuScreen):
         )
         if campaign.overdue and campaign.status == "open":
             state = f"OVERDUE since {campaign.due_date:%m/%d/%Y}"
-        self.query_one("#worklist-title", Static).update(f"Review of {campaign.tin_name}, {state}")
+        self.query_one("#worklist-title", Static).update(
+            printable(f"Review of {campaign.tin_name}, {state}")
+        )
         self.query_one("#worklist-count", Static).update(
             f"Decided {campaign.decided:,} of {campaign.total:,}"
         )

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from portal_core.errors import PortalError
+from portal_core.rules.identifiers import format_tin
 from portal_tui.assets import stylesheet
 from portal_tui.messages import OpenReview
 from portal_tui.screens.base import MenuScreen
@@ -28,7 +29,7 @@ def campaign_state(campaign: CampaignSummary) -> str:
 
 
 CAMPAIGN_COLUMNS: list[Column[CampaignSummary]] = [
-    Column("TIN", 10, lambda c: c.tin),
+    Column("TIN", 10, lambda c: format_tin(c.tin)),
     Column("Practice", 0, lambda c: c.tin_name),
     Column("Opened", 10, lambda c: f"{c.opened_at:%m/%d/%Y}"),
     Column("Due", 10, lambda c: f"{c.due_date:%m/%d/%Y}"),
@@ -79,7 +80,6 @@ class ReviewsScreen(MenuScreen):
         self.load()
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.table.focus)
         self.load()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -13,7 +13,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from portal_core.errors import PortalError, SessionExpired
+from portal_core.rules.identifiers import format_tin
 from portal_tui.assets import stylesheet
+from portal_tui.display_text import printable
 from portal_tui.messages import AccountChanged
 from portal_tui.screens.base import MenuScreen
 
@@ -46,7 +48,11 @@ class SettingsScreen(MenuScreen):
 
     def compose_content(self) -> ComposeResult:
         account = self.account
-        tins = [(f"{r.tin} {r.tin_name}", r.tin) for r in account.roles if r.status == "active"]
+        tins = [
+            (f"{format_tin(r.tin)} {printable(r.tin_name)}", r.tin)
+            for r in account.roles
+            if r.status == "active"
+        ]
         themes = [(name, name) for name in self.portal.portal_themes]
         yield Static("Settings", classes="screen-title")
         with VerticalScroll(id="settings-body"):
@@ -65,7 +71,7 @@ class SettingsScreen(MenuScreen):
                 yield Select(tins, value=account.default_tin or Select.NULL, id="default-tin")
                 yield Label("Work at TIN (this session)")
                 yield Select(tins, value=account.active_tin or Select.NULL, id="active-tin")
-                yield Static("", classes="answer", id="ans-look")
+                yield Static("", classes="answer", id="ans-look", markup=False)
             with Vertical(classes="section", id="sec-notify"):
                 yield Static("Notify me when", classes="section-title")
                 for kind, label in NOTIFICATION_KINDS.items():
@@ -73,13 +79,13 @@ class SettingsScreen(MenuScreen):
                         label, account.notification_prefs.get(kind, True), id=f"n-{kind}"
                     )
                 yield Button("Save notification choices", id="save-notify")
-                yield Static("", classes="answer", id="ans-notify")
+                yield Static("", classes="answer", id="ans-notify", markup=False)
             with Vertical(classes="section", id="sec-password"):
                 yield Static("Change password", classes="section-title")
                 yield Input(id="pw-current", password=True, placeholder="Current password")
                 yield Input(id="pw-new", password=True, placeholder="New password (15+ characters)")
                 yield Button("Change password", id="change-password")
-                yield Static("", classes="answer", id="ans-password")
+                yield Static("", classes="answer", id="ans-password", markup=False)
             with Vertical(classes="section", id="sec-totp"):
                 yield Static("Two-step sign-in (authenticator app)", classes="section-title")
                 yield Static(
@@ -93,7 +99,7 @@ class SettingsScreen(MenuScreen):
                     id="totp-password", password=True, placeholder="Password, to turn it off"
                 )
                 yield Button("Turn two-step sign-in off", id="totp-remove")
-                yield Static("", classes="answer", id="ans-totp")
+                yield Static("", classes="answer", id="ans-totp", markup=False)
             with Vertical(classes="section", id="sec-admins"):
                 yield Static("Who manages my access?", classes="section-title")
                 yield Static("", id="admins", markup=False)
@@ -105,13 +111,13 @@ class SettingsScreen(MenuScreen):
                     yield Input(id="add-claim", placeholder="or claim number")
                     yield Input(id="add-amount", placeholder="and paid amount")
                 yield Button("Ask for access", id="add-tin-go")
-                yield Static("", classes="answer", id="ans-tin")
+                yield Static("", classes="answer", id="ans-tin", markup=False)
             with Vertical(classes="section", id="sec-merge"):
                 yield Static("Bring another account into this one", classes="section-title")
                 yield Input(id="merge-username", placeholder="The other account's username")
                 yield Input(id="merge-password", password=True, placeholder="Its password")
                 yield Button("Consolidate", id="merge-go")
-                yield Static("", classes="answer", id="ans-merge")
+                yield Static("", classes="answer", id="ans-merge", markup=False)
             with Vertical(classes="section", id="sec-handover"):
                 yield Static("Hand over the administrator role", classes="section-title")
                 yield Input(id="handover-user", placeholder="Username of the new administrator")
@@ -130,7 +136,7 @@ class SettingsScreen(MenuScreen):
                 with Horizontal(classes="pair"):
                     yield Button("Accept offer", id="handover-accept")
                     yield Button("Decline offer", id="handover-decline")
-                yield Static("", classes="answer", id="ans-handover")
+                yield Static("", classes="answer", id="ans-handover", markup=False)
             with Vertical(classes="section", id="sec-outbox"):
                 yield Static("Mail sent to me (outbox)", classes="section-title")
                 yield Static("", id="outbox", markup=False)
@@ -168,16 +174,20 @@ class SettingsScreen(MenuScreen):
             self.report(error)
             return
         self.query_one("#admins", Static).update(
-            "\n".join(f"{a.full_name} ({a.username}) {a.email}" for a in admins)
+            "\n".join(printable(f"{a.full_name} ({a.username}) {a.email}") for a in admins)
             or "No administrator is recorded for this TIN."
         )
         offers = [h for h in self.handovers if h.to_user.id == account.id]
         self.query_one("#handovers", Static).update(
-            "\n".join(f"Offer from {h.from_user.username} for TIN {h.tin}" for h in offers)
+            "\n".join(
+                f"Offer from {h.from_user.username} for TIN {format_tin(h.tin)}" for h in offers
+            )
             or "No offer waits for your answer."
         )
         self.query_one("#outbox", Static).update(
-            "\n\n".join(f"{m.created_at:%m/%d %H:%M}  {m.subject}\n{m.body}" for m in mails)
+            "\n\n".join(
+                printable(f"{m.created_at:%m/%d %H:%M}  {m.subject}\n{m.body}") for m in mails
+            )
             or "No mail."
         )
 
@@ -324,7 +334,7 @@ class SettingsScreen(MenuScreen):
             lambda: self.client.consolidate_account(username, password),
             lambda result: (
                 "Moved: "
-                + (", ".join(result.moved_tins) or "nothing")
+                + (", ".join(format_tin(t) for t in result.moved_tins) or "nothing")
                 + ". "
                 + " ".join(result.notes)
             ),

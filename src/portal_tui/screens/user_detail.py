@@ -13,6 +13,7 @@ from textual.widgets import LoadingIndicator, Static
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
+from portal_tui.display_text import printable
 from portal_tui.screens.base import MenuScreen
 
 if TYPE_CHECKING:
@@ -26,11 +27,11 @@ class UserDetailScreen(MenuScreen):
     MENU = "users"
     CSS_PATH = stylesheet("user_detail")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="user.back"),
-        Binding("e", "edit", "Edit contact", id="user.edit"),
+        Binding("escape", "back", "Back", show=False, id="user.back"),
+        Binding("e", "edit", "Edit", id="user.edit"),
         Binding("r", "change_role", "Role", id="user.role"),
-        Binding("a", "affiliations", "Affiliations", id="user.affiliations"),
-        Binding("p", "send_reset", "Send reset", id="user.reset"),
+        Binding("a", "affiliations", "Providers", id="user.affiliations"),
+        Binding("p", "send_reset", "Reset password", id="user.reset"),
         Binding("u", "unlock", "Unlock", id="user.unlock"),
         Binding("d", "deactivate", "Deactivate", id="user.deactivate"),
         Binding("v", "reactivate", "Reactivate", id="user.reactivate"),
@@ -46,7 +47,7 @@ class UserDetailScreen(MenuScreen):
         """The user as last loaded."""
 
     def compose_content(self) -> ComposeResult:
-        yield Static("User", classes="screen-title", id="user-title")
+        yield Static("User", classes="screen-title", id="user-title", markup=False)
         yield LoadingIndicator(id="user-loading")
         with VerticalScroll(id="user-body"):
             yield Static("", id="user-facts", markup=False)
@@ -108,7 +109,7 @@ class UserDetailScreen(MenuScreen):
     def _show(self, user: UserDetail) -> None:
         from portal_core.rules.identifiers import format_tin
 
-        self.query_one("#user-title", Static).update(f"User {user.username}")
+        self.query_one("#user-title", Static).update(printable(f"User {user.username}"))
         state = str(user.status) + (", locked after failed sign-ins" if user.locked else "")
         facts = [
             f"Name          {user.full_name}",
@@ -123,7 +124,7 @@ class UserDetailScreen(MenuScreen):
         ]
         if user.payer_role is not None:
             facts.append(f"Payer role    {user.payer_role.label}")
-        self.query_one("#user-facts", Static).update("\n".join(facts))
+        self.query_one("#user-facts", Static).update(printable("\n".join(facts)))
         roles = ["", "Roles"]
         for role in user.roles:
             roles.append(
@@ -134,7 +135,7 @@ class UserDetailScreen(MenuScreen):
             )
         if not user.roles:
             roles.append("  none")
-        self.query_one("#user-roles", Static).update("\n".join(roles))
+        self.query_one("#user-roles", Static).update(printable("\n".join(roles)))
 
     # -- running an action ------------------------------------------------------------------------
     @work(exclusive=True, group="user-action")

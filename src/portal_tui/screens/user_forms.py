@@ -90,8 +90,10 @@ class CreateUserScreen(UserForm):
             yield Input(id="phone")
             yield Label("Role")
             yield Select[str]([(r.label, r.value) for r in roles], id="role", prompt="Pick a role")
-            yield Static("Affiliated with: no providers  (ctrl+a to choose)", id="affiliations")
-            yield Static("", id="form-message")
+            yield Static(
+                "Affiliated with: no providers  (ctrl+a to choose)", id="affiliations", markup=False
+            )
+            yield Static("", id="form-message", markup=False)
             yield Button("Create (ctrl+s)", id="save", variant="primary")
 
     def on_mount(self) -> None:
@@ -172,7 +174,7 @@ class EditContactScreen(UserForm):
             yield Input(self.user.email, id="email")
             yield Label("Phone")
             yield Input(self.user.phone, id="phone")
-            yield Static("", id="form-message")
+            yield Static("", id="form-message", markup=False)
             yield Button("Save (ctrl+s)", id="save", variant="primary")
 
     def on_mount(self) -> None:

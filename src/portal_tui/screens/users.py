@@ -101,7 +101,6 @@ class UsersScreen(MenuScreen):
         self.load()
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.table.focus)
         self.load()
 
     def current_filter(self) -> UserFilter:

@@ -57,16 +57,31 @@ def version() -> None:
 def _register() -> None:
     from portal_tui.subcommands import (
         audit,
+        claims,
         database,
         demo,
         mail,
+        members,
+        payments,
         reviews,
         serve,
         session,
         users,
     )
 
-    for module in (database, demo, audit, reviews, users, mail, serve, session):
+    for module in (
+        database,
+        demo,
+        audit,
+        reviews,
+        users,
+        mail,
+        serve,
+        session,
+        members,
+        claims,
+        payments,
+    ):
         for command in module.COMMANDS:
             portal.add_command(command)
 

@@ -37,7 +37,8 @@ def seed_command(context: CliContext, scale: str, if_empty: bool, quiet: bool) -
     if not quiet:
         say(
             f"Seeded the {scale} demo: {report.users} users, {report.providers} providers, "
-            f"{report.tins} TINs, {len(report.campaign_ids)} open review(s).\n"
+            f"{report.tins} TINs, {len(report.campaign_ids)} open review(s), "
+            f"{report.members} members, {report.claims} claims, {report.payments} payments.\n"
             f"Sign in as admin.lakeside (or any demo user) with the password {DEMO_PASSWORD}."
         )
 

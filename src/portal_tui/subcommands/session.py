@@ -33,7 +33,7 @@ def _remote(context: CliContext) -> RemoteClient:
         raise ValidationFailed(NO_SERVER)
     from portal_core.client.remote import RemoteClient
 
-    return RemoteClient(server, context.settings())
+    return RemoteClient.connect(server, context.settings())
 
 
 @click.command("login")

@@ -22,6 +22,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from portal_tui.display_text import one_line
+
 RowT = TypeVar("RowT")
 
 PREFETCH_ROWS = 50
@@ -48,7 +50,7 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         Binding("home", "first", "First", show=False, id="table.first"),
         Binding("end", "last", "Last", show=False, id="table.last"),
         Binding("enter", "open", "Open", id="table.open"),
-        Binding("space", "toggle_selection", "Select", id="table.select"),
+        Binding("space", "toggle_selection", "Select", show=False, id="table.select"),
     ]
     """
     | Key(s) | Id | Description |
@@ -273,7 +275,7 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         if index == self.cursor:
             style += self.get_component_rich_style("result-table--cursor")
         mark = ("● " if selected else "  ") if self.selectable else ""
-        cells = [c.value(row) for c in self.columns]
+        cells = [one_line(c.value(row)) for c in self.columns]
         return Strip([Segment(self._line(cells, widths, mark, width), Style.combine([style]))])
 
     @property
