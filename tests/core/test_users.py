@@ -184,7 +184,7 @@ def test_list_users_pages_by_username_and_counts(
     after = None
     while True:
         page = services.users.list_users(admin, UserFilter(tin=TIN), after=after, limit=4)
-        assert page.total == 10
+        assert page.total == (10 if after is None else None)
         seen += [u.username for u in page.items]
         if page.next_cursor is None:
             break

@@ -17,4 +17,4 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
     """Pass back as `after` for the next page; None on the last page."""
     total: int | None = None
-    """How many records match in all, when the service counts them."""
+    """How many records match in all; services count on the first page only (`after` unset)."""

@@ -477,53 +477,47 @@ class IdentityService:
     def resolve(self, token: str) -> Principal:
         """The principal of a live session; `SessionExpired` once it has ended or timed out.
 
-        Each call counts as activity: it moves the session's idle clock.
+        Each call counts as activity. The idle clock is written at most every `TOUCH_EVERY`, so
+        the many reads a screen makes cost no write (a session may so time out up to that much
+        early, never late).
         """
         now = self.clock.now()
         digest = accounts.token_digest(token)
-        with self.db.write() as conn:
+        with self.db.read() as conn:
             session = self._session_row(conn, digest)
             if session is None or session["revoked_at"] is not None:
                 raise SessionExpired("Your session has ended. Sign in again.")
-            idle_limit = session["last_seen_at"] + timedelta(minutes=session["idle_minutes"])
-            expired: SessionExpired | None = None
-            if now >= session["expires_at"]:
-                conn.execute(
-                    update(sessions).where(sessions.c.token_hash == digest).values(revoked_at=now)
-                )
-                expired = SessionExpired("Your session reached its 12-hour limit. Sign in again.")
-            elif now > idle_limit:
-                conn.execute(
-                    update(sessions).where(sessions.c.token_hash == digest).values(revoked_at=now)
-                )
-                expired = SessionExpired(
-                    f"You were signed out after {session['idle_minutes']} minutes without "
-                    "activity. Sign in again."
-                )
+            expired = _session_timeout(session, now)
             user = accounts.user_row(conn, session["user_id"])
-            if expired is None and (user is None or user["status"] != UserStatus.ACTIVE):
-                expired = SessionExpired("Your session has ended. Sign in again.")
             principal: Principal | None = None
-            if expired is None and user is not None:
+            if expired is None and user is not None and user["status"] == UserStatus.ACTIVE:
                 principal = self._live_principal(conn, user, session, now)
-        # Raised after the commit, so that a timed-out session stays revoked.
-        if expired is not None or principal is None:
-            raise expired or SessionExpired("Your session has ended. Sign in again.")
+        if expired is not None:
+            with self.db.write() as conn:
+                conn.execute(
+                    update(sessions).where(sessions.c.token_hash == digest).values(revoked_at=now)
+                )
+            raise expired
+        if principal is None:
+            raise SessionExpired("Your session has ended. Sign in again.")
+        stale = now - session["last_seen_at"] >= TOUCH_EVERY
+        if stale or principal.active_tin != session["active_tin"]:
+            with self.db.write() as conn:
+                conn.execute(
+                    update(sessions)
+                    .where(sessions.c.token_hash == digest, sessions.c.revoked_at.is_(None))
+                    .values(last_seen_at=now, active_tin=principal.active_tin)
+                )
         return principal
 
     def _live_principal(
         self, conn: Connection, user: RowMapping, session: RowMapping, now: datetime
     ) -> Principal:
-        """Touch the session (idle clock, active TIN still held) and build its principal."""
+        """The principal of a live session (the active TIN falls back when its role is gone)."""
         roles = accounts.active_roles(conn, user["id"])
         active_tin = session["active_tin"]
         if active_tin not in roles:
             active_tin = _choose_active_tin(user["default_tin"], roles)
-        conn.execute(
-            update(sessions)
-            .where(sessions.c.token_hash == session["token_hash"])
-            .values(last_seen_at=now, active_tin=active_tin)
-        )
         glass_until = session["break_glass_until"]
         live_glass = glass_until is not None and glass_until > now
         return Principal(
@@ -1721,3 +1715,19 @@ class IdentityService:
             return [
                 OutboxMail(**{name: row[name] for name in OutboxMail.model_fields}) for row in rows
             ]
+
+
+TOUCH_EVERY = timedelta(seconds=30)
+"""How often a session's idle clock is written (see `IdentityService.resolve`)."""
+
+
+def _session_timeout(session: RowMapping, now: datetime) -> SessionExpired | None:
+    """Why a session has timed out (absolute or idle limit), or None while it is live."""
+    if now >= session["expires_at"]:
+        return SessionExpired("Your session reached its 12-hour limit. Sign in again.")
+    if now > session["last_seen_at"] + timedelta(minutes=session["idle_minutes"]):
+        return SessionExpired(
+            f"You were signed out after {session['idle_minutes']} minutes without activity. "
+            "Sign in again."
+        )
+    return None

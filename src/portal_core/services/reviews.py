@@ -465,10 +465,15 @@ class ReviewService:
         with self._acting(principal, "reviews.items", campaign_id, read_only=True) as conn:
             self._campaign(conn, principal, campaign_id, write=False)
             rows = list(conn.execute(query).mappings())
-            total = int(
-                conn.execute(
-                    select(func.count()).select_from(review_items).where(*conditions)
-                ).scalar_one()
+            # Counted on the first page only: later pages keep the count the client already has.
+            total = (
+                None
+                if after
+                else int(
+                    conn.execute(
+                        select(func.count()).select_from(review_items).where(*conditions)
+                    ).scalar_one()
+                )
             )
         items = [
             ReviewItem(

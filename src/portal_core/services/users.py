@@ -353,7 +353,8 @@ class UserAdminService:
         count_query = select(func.count()).select_from(source).where(*conditions)
         with self.db.read() as conn:
             rows = list(conn.execute(query).mappings())
-            total = int(conn.execute(count_query).scalar_one())
+            # Counted on the first page only: later pages keep the count the client already has.
+            total = None if after else int(conn.execute(count_query).scalar_one())
         items = []
         for r in rows[:limit]:
             row_role_status = r["role_status"]
@@ -629,12 +630,12 @@ class UserAdminService:
         """Change a user's role at a TIN (the TIN's last active administrator is kept)."""
         if role.is_payer:
             raise ValidationFailed("Choose a provider-side role.", field="role")
-        _refuse_own_access_change(principal, user_id)
         now = self.clock.now()
         with self._acting(principal, "users.change_role", user_id, tin) as conn:
             self._target(conn, principal, user_id)
             row = self._role_row(conn, user_id, tin)
             self._require_manage_at(principal, tin, Role(row["role"]), role)
+            _refuse_own_access_change(principal, user_id)
             if row["status"] != "active":
                 raise Conflict("Only an active user's role can be changed; approve them first.")
             apply_access_changes(conn, tin, now, roles={user_id: role})
@@ -720,7 +721,6 @@ class UserAdminService:
         """Remove a user's access at `tin` (or entirely, for payer staff); ends their sessions."""
         if not reason.strip():
             raise ValidationFailed("Say why the user is deactivated.", field="reason")
-        _refuse_own_access_change(principal, user_id)
         now = self.clock.now()
         with self._acting(principal, "users.deactivate", user_id, tin) as conn:
             target = self._target(conn, principal, user_id)
@@ -728,6 +728,7 @@ class UserAdminService:
                 if target["payer_role"] is None:
                     raise ValidationFailed("Choose the Tax ID to remove access at.", field="tin")
                 self._require_manage(conn, principal, target)
+                _refuse_own_access_change(principal, user_id)
                 if target["status"] == "deactivated":
                     raise Conflict("This user is already deactivated.")
                 if target["payer_role"] == Role.PAYER_ADMIN.value:
@@ -743,6 +744,7 @@ class UserAdminService:
             else:
                 row = self._role_row(conn, user_id, tin)
                 self._require_manage_at(principal, tin, Role(row["role"]))
+                _refuse_own_access_change(principal, user_id)
                 if row["status"] != "active":
                     raise Conflict("This user has no active access at that Tax ID.")
                 outcome = apply_access_changes(conn, tin, now, remove=[user_id])
