@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import review_keypress, services_bench, startup
+from benchmarks import claims_bench, remote_bench, review_keypress, services_bench, startup
 from benchmarks.measure import Figure, machine
 
 HERE = Path(__file__).resolve().parent
@@ -87,6 +87,8 @@ def main() -> int:
         ("sign-in", lambda: [services_bench.measure_sign_in(database)]),
         ("review keypress", lambda: review_keypress.measure(database, scratch)),
         ("sign-off", lambda: [services_bench.measure_sign_off(database, scratch)]),
+        ("claims and eligibility", lambda: claims_bench.measure(database, scratch)),
+        ("remote page", lambda: [remote_bench.measure_page(DATA)]),
     )
     for name, step in steps:
         print(f"measuring {name} ...", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""Every role against every client method, on the demo world, through the real LocalClient.
+"""Every role against every client method, on the demo world, through the real LocalClient and
+through RemoteClient over the real API app (in process).
 
 `METHOD_ACTIONS` states which permission each method needs; the test checks that each method
 refuses exactly the roles the matrix refuses (PermissionDenied, or NotFound where the record is out
@@ -16,22 +17,49 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from conftest import START
+from portal_core.api.catalog import ROUTES_BY_METHOD
 from portal_core.client.base import PortalClient
 from portal_core.client.local import LocalClient
 from portal_core.clock import SettableClock
 from portal_core.demo import DEMO_PASSWORD, DEMO_SIGN_INS, Scale, seed
 from portal_core.demo.catalog import MAIN_TIN
 from portal_core.errors import NotFound, PermissionDenied, PortalError
+from portal_core.models.claims import (
+    AppealAnswer,
+    ClaimReportDefinition,
+    ClaimSearch,
+    DeniedQuery,
+    InquiryAnswer,
+    NewAppeal,
+    NewInquiry,
+    PaymentSearch,
+    UploadFile,
+)
 from portal_core.models.identity import AccountSettings, Role
+from portal_core.models.members import EligibilityQuery, NetworkQuery, PanelQuery
 from portal_core.models.reviews import BulkDecision, ReviewDecision, ReviewDecisionKind
 from portal_core.models.users import ContactUpdate, NewUser, UserFilter
 from portal_core.rules.permissions import Action, allowed
 from portal_core.services import Services
 from portal_core.store.engine import Database
-from portal_core.store.schema import documents, review_campaigns, review_items, user_roles, users
+from portal_core.store.schema import (
+    care_plans,
+    claim_appeals,
+    claim_inquiries,
+    claims,
+    documents,
+    members,
+    payments,
+    pcp_assignments,
+    provider_tins,
+    review_campaigns,
+    review_items,
+    user_roles,
+    users,
+)
 
 PUBLIC = {
     "sign_in",
@@ -210,6 +238,135 @@ METHOD_ACTIONS: dict[str, tuple[Action, bool, Call]] = {
         False,
         lambda c, w: c.audit_failed_sign_ins(w["now"] - timedelta(days=7)),
     ),
+    # members
+    "check_eligibility": (
+        Action.CHECK_ELIGIBILITY,
+        False,
+        lambda c, w: c.check_eligibility(
+            EligibilityQuery(member_id=w["member_id"], birth_date=w["birth_date"])
+        ),
+    ),
+    "check_eligibility_batch": (
+        Action.CHECK_ELIGIBILITY,
+        False,
+        lambda c, w: c.check_eligibility_batch(
+            [EligibilityQuery(member_id=w["member_id"], birth_date=w["birth_date"])]
+        ),
+    ),
+    "get_member": (Action.READ_MEMBERS, True, lambda c, w: c.get_member(w["member_id"])),
+    "list_plans": (Action.CHECK_ELIGIBILITY, False, lambda c, w: c.list_plans()),
+    "check_network": (
+        Action.CHECK_ELIGIBILITY,
+        False,
+        lambda c, w: c.check_network(NetworkQuery(npi=w["npi"], plan_id="NW-PPO-500")),
+    ),
+    "pcp_panel": (Action.READ_MEMBERS, True, lambda c, w: c.pcp_panel(PanelQuery(npi=w["npi"]))),
+    "export_pcp_panel": (
+        Action.READ_MEMBERS,
+        True,
+        lambda c, w: c.export_pcp_panel(PanelQuery(npi=w["npi"])),
+    ),
+    "care_plans": (Action.READ_CARE_PLANS, True, lambda c, w: c.care_plans(w["member_id"])),
+    "export_care_plan": (
+        Action.READ_CARE_PLANS,
+        True,
+        lambda c, w: c.export_care_plan(w["care_plan_id"]),
+    ),
+    # claims and payments
+    "search_claims": (
+        Action.READ_CLAIMS,
+        True,
+        lambda c, w: c.search_claims(ClaimSearch(tin=MAIN_TIN)),
+    ),
+    "get_claim": (Action.READ_CLAIMS, True, lambda c, w: c.get_claim(w["claim_number"])),
+    "search_payments": (
+        Action.READ_PAYMENTS,
+        True,
+        lambda c, w: c.search_payments(PaymentSearch(tin=MAIN_TIN)),
+    ),
+    "get_payment": (Action.READ_PAYMENTS, True, lambda c, w: c.get_payment(w["payment_number"])),
+    "export_payment": (
+        Action.READ_PAYMENTS,
+        True,
+        lambda c, w: c.export_payment(w["payment_number"]),
+    ),
+    "denied_worklist": (
+        Action.READ_CLAIMS,
+        True,
+        lambda c, w: c.denied_worklist(DeniedQuery(tin=MAIN_TIN)),
+    ),
+    "denied_claims": (
+        Action.READ_CLAIMS,
+        True,
+        lambda c, w: c.denied_claims(DeniedQuery(tin=MAIN_TIN)),
+    ),
+    "submit_claim_documents": (
+        Action.SUBMIT_CLAIM_DOCUMENTS,
+        True,
+        lambda c, w: c.submit_claim_documents(
+            w["claim_number"], [UploadFile(file_name="notes.txt", content=b"visit notes")]
+        ),
+    ),
+    "claim_documents": (
+        Action.READ_CLAIMS,
+        True,
+        lambda c, w: c.claim_documents(w["claim_number"]),
+    ),
+    "file_inquiry": (
+        Action.FILE_INQUIRIES,
+        True,
+        lambda c, w: c.file_inquiry(
+            w["claim_number"], NewInquiry(reason="reconsider", text="please look again")
+        ),
+    ),
+    "claim_inquiries": (
+        Action.READ_CLAIMS,
+        True,
+        lambda c, w: c.claim_inquiries(w["claim_number"]),
+    ),
+    "open_inquiries": (Action.ANSWER_INQUIRIES, False, lambda c, w: c.open_inquiries()),
+    "answer_inquiry": (
+        Action.ANSWER_INQUIRIES,
+        False,
+        lambda c, w: c.answer_inquiry(w["inquiry_id"], InquiryAnswer(text="reprocessed")),
+    ),
+    "file_appeal": (
+        Action.FILE_INQUIRIES,
+        True,
+        lambda c, w: c.file_appeal(w["denied_claim"], NewAppeal(text="we disagree")),
+    ),
+    "claim_appeals": (
+        Action.READ_CLAIMS,
+        True,
+        lambda c, w: c.claim_appeals(w["denied_claim"]),
+    ),
+    "open_appeals": (Action.ANSWER_INQUIRIES, False, lambda c, w: c.open_appeals()),
+    "answer_appeal": (
+        Action.ANSWER_INQUIRIES,
+        False,
+        lambda c, w: c.answer_appeal(w["appeal_id"], AppealAnswer(outcome="upheld", text="ok")),
+    ),
+    "save_claim_report": (
+        Action.RUN_CLAIM_REPORTS,
+        False,
+        lambda c, w: c.save_claim_report(ClaimReportDefinition(name="denials")),
+    ),
+    "list_claim_reports": (Action.RUN_CLAIM_REPORTS, False, lambda c, w: c.list_claim_reports()),
+    "delete_claim_report": (
+        Action.RUN_CLAIM_REPORTS,
+        False,
+        lambda c, w: c.delete_claim_report(999999),
+    ),
+    "run_claim_report": (
+        Action.RUN_CLAIM_REPORTS,
+        False,
+        lambda c, w: c.run_claim_report(ClaimReportDefinition(status="denied")),
+    ),
+    "export_claim_report": (
+        Action.RUN_CLAIM_REPORTS,
+        False,
+        lambda c, w: c.export_claim_report(ClaimReportDefinition(status="denied")),
+    ),
 }
 
 # Reviews are read by payer administrators too (they follow campaigns across TINs), but only the
@@ -238,6 +395,12 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory, migrated_template: P
     return path
 
 
+def user_affiliations_table() -> Any:
+    from portal_core.store.schema import user_affiliations
+
+    return user_affiliations
+
+
 def _world(db: Database, now: Any) -> dict[str, Any]:
     with db.read() as conn:
         ids = {
@@ -258,6 +421,51 @@ def _world(db: Database, now: Any) -> dict[str, Any]:
         document_id = conn.execute(
             select(documents.c.id).where(documents.c.tin == MAIN_TIN).order_by(documents.c.id)
         ).scalar()
+        rivera = conn.execute(
+            select(users.c.id).where(users.c.username == "dr.rivera")
+        ).scalar_one()
+        npi = conn.execute(
+            select(provider_tins.c.npi)
+            .join(user_affiliations_table(), provider_tins.c.npi == user_affiliations_table().c.npi)
+            .where(user_affiliations_table().c.user_id == rivera)
+        ).scalar_one()
+        member = conn.execute(
+            select(members.c.member_id, members.c.birth_date, care_plans.c.id)
+            .join(pcp_assignments, pcp_assignments.c.member_id == members.c.member_id)
+            .join(care_plans, care_plans.c.member_id == members.c.member_id)
+            .where(
+                pcp_assignments.c.npi == npi,
+                pcp_assignments.c.end_date.is_(None),
+                # tied to no other TIN, so another TIN's administrator must not see them
+                ~exists().where(
+                    claims.c.member_id == members.c.member_id, claims.c.tin != MAIN_TIN
+                ),
+            )
+            .order_by(members.c.member_id)
+        ).first()
+        claim = conn.execute(
+            select(claims.c.claim_number, payments.c.payment_number)
+            .join(payments, payments.c.id == claims.c.payment_id)
+            .where(claims.c.rendering_npi == npi, claims.c.tin == MAIN_TIN)
+            .order_by(claims.c.id)
+        ).first()
+        denied = conn.execute(
+            select(claims.c.claim_number)
+            .where(
+                claims.c.rendering_npi == npi,
+                claims.c.status == "denied",
+                claims.c.adjudicated_date >= (now - timedelta(days=60)).date(),
+            )
+            .order_by(claims.c.adjudicated_date.desc())
+            .offset(5)
+        ).scalar()
+        inquiry_id = conn.execute(
+            select(claim_inquiries.c.id).where(claim_inquiries.c.status == "open")
+        ).scalar()
+        appeal_id = conn.execute(
+            select(claim_appeals.c.id).where(claim_appeals.c.status == "open")
+        ).scalar()
+    assert member and claim and denied and inquiry_id and appeal_id
     locked = [name for name in ids if name.startswith("locked")]
     assert locked and pending_id and campaign_id and document_id
     return {
@@ -268,6 +476,15 @@ def _world(db: Database, now: Any) -> dict[str, Any]:
         "document_id": document_id,
         "item_id": item_id,
         "now": now,
+        "npi": npi,
+        "member_id": member.member_id,
+        "birth_date": member.birth_date.isoformat(),
+        "care_plan_id": member.id,
+        "claim_number": claim.claim_number,
+        "payment_number": claim.payment_number,
+        "denied_claim": denied,
+        "inquiry_id": inquiry_id,
+        "appeal_id": appeal_id,
     }
 
 
@@ -278,14 +495,16 @@ def _expected_refusal(role: Role, method: str, principal: Any) -> bool:
     return not allowed(principal, action, MAIN_TIN if at_tin and not role.is_payer else None)
 
 
-NOT_FOUND_FOR_EVERYONE = {"answer_admin_handover"}
+NOT_FOUND_FOR_EVERYONE = {"answer_admin_handover", "delete_claim_report"}
 """Methods called with an id nobody has, whose NotFound is the rule's answer, not a refusal."""
 
 
-async def _attempt(client: LocalClient, sign_in: Any, method: str, world: dict[str, Any]) -> str:
+async def _attempt(
+    client: PortalClient, services: Services, sign_in: Any, method: str, world: dict[str, Any]
+) -> str:
     """Call `method` as the signed-in role; '' when the outcome is what the matrix says."""
     await client.sign_in(sign_in.username, DEMO_PASSWORD)
-    principal = client.services.identity.resolve(client.token or "")
+    principal = services.identity.resolve(client.token or "")
     refused = _expected_refusal(sign_in.role, method, principal)
     try:
         await METHOD_ACTIONS[method][2](client, world)
@@ -301,21 +520,46 @@ async def _attempt(client: LocalClient, sign_in: Any, method: str, world: dict[s
     return f"{method}: let through" if refused else ""
 
 
+async def _closing(client: PortalClient, attempt: Awaitable[str]) -> str:
+    try:
+        return await attempt
+    finally:
+        await client.close()
+
+
+def _client_for(kind: str, services: Services, apps: dict[str, Any]) -> PortalClient:
+    """The client of `kind` over `services`: in process, or through one reused API app."""
+    if kind == "local":
+        return LocalClient(services)
+    from in_process_api import remote_client
+    from portal_core.api.app import create_app, use_services
+
+    if "app" not in apps:
+        apps["app"] = create_app(services)
+    use_services(apps["app"], services)
+    return remote_client(app=apps["app"])
+
+
+@pytest.mark.parametrize("kind", ["local", "remote"])
 @pytest.mark.parametrize("sign_in", DEMO_SIGN_INS, ids=lambda s: s.role.value)
 def test_each_role_gets_exactly_what_the_matrix_allows(
-    sign_in: Any, demo_template: Path, tmp_path: Path
+    sign_in: Any, kind: str, demo_template: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "matrix.sqlite3"
     unexpected: list[str] = []
+    apps: dict[str, Any] = {}
     for method in sorted(METHOD_ACTIONS):
+        if kind == "remote" and method not in ROUTES_BY_METHOD:
+            continue  # the API serves it once its area's routes exist
         # A fresh copy per call, so one call's change never decides the next one's outcome.
         shutil.copyfile(demo_template, path)
         db = Database(f"sqlite:///{path}")
         clock = SettableClock(START + timedelta(minutes=1))
-        client = LocalClient(Services(db, clock))
+        services = Services(db, clock)
+        client = _client_for(kind, services, apps)
         world = _world(db, clock.now())
 
-        outcome = asyncio.run(_attempt(client, sign_in, method, world))
+        outcome = asyncio.run(_closing(client, _attempt(client, services, sign_in, method, world)))
         db.dispose()
         if outcome:
             unexpected.append(outcome)

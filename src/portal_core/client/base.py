@@ -13,6 +13,27 @@ from abc import ABC, abstractmethod
 from datetime import datetime
 
 from portal_core.models.audit import AuditEntry
+from portal_core.models.claims import (
+    AppealAnswer,
+    ClaimAppeal,
+    ClaimDetail,
+    ClaimDocument,
+    ClaimInquiry,
+    ClaimReportDefinition,
+    ClaimReportResult,
+    ClaimSearch,
+    ClaimSummary,
+    DenialReasonGroup,
+    DeniedQuery,
+    InquiryAnswer,
+    NewAppeal,
+    NewInquiry,
+    PaymentDetail,
+    PaymentSearch,
+    PaymentSummary,
+    SavedClaimReport,
+    UploadFile,
+)
 from portal_core.models.common import Page
 from portal_core.models.documents import Document, DocumentSummary
 from portal_core.models.identity import (
@@ -31,6 +52,18 @@ from portal_core.models.identity import (
     SignInResult,
     TotpEnrollment,
     UserBrief,
+)
+from portal_core.models.members import (
+    CarePlan,
+    EligibilityBatchItem,
+    EligibilityQuery,
+    EligibilityResult,
+    MemberDetail,
+    NetworkQuery,
+    NetworkResult,
+    PanelMember,
+    PanelQuery,
+    PlanSummary,
 )
 from portal_core.models.reviews import (
     BulkDecision,
@@ -289,6 +322,149 @@ class PortalClient(ABC):
         self, since: datetime, after: str | None = None
     ) -> Page[AuditEntry]:
         """Failed sign-ins since a time."""
+
+    # -- members ---------------------------------------------------------------------------------
+    @abstractmethod
+    async def check_eligibility(self, query: EligibilityQuery) -> EligibilityResult:
+        """Eligibility on a date of service from member ID + DOB or names + DOB (audited);
+        `NotFound` when nothing matches."""
+
+    @abstractmethod
+    async def check_eligibility_batch(
+        self, queries: list[EligibilityQuery]
+    ) -> list[EligibilityBatchItem]:
+        """Up to 50 lookups; each line carries its result or its own error message."""
+
+    @abstractmethod
+    async def get_member(self, member_id: str) -> MemberDetail:
+        """A member tied to the user's providers: coverage, PCPs, cost sharing (audited)."""
+
+    @abstractmethod
+    async def list_plans(self) -> list[PlanSummary]:
+        """The payer's plans with cost sharing (for the in-network check's picker)."""
+
+    @abstractmethod
+    async def check_network(self, query: NetworkQuery) -> NetworkResult:
+        """Whether a provider is in network for a plan on a date, and why."""
+
+    @abstractmethod
+    async def pcp_panel(
+        self, query: PanelQuery, after: str | None = None, limit: int = 100
+    ) -> Page[PanelMember]:
+        """Members assigned to a PCP on a date with their eligibility, by member ID."""
+
+    @abstractmethod
+    async def export_pcp_panel(self, query: PanelQuery) -> bytes:
+        """The PCP panel as CSV (up to 10,000 members)."""
+
+    @abstractmethod
+    async def care_plans(self, member_id: str) -> list[CarePlan]:
+        """A member's care plans (not for billing users)."""
+
+    @abstractmethod
+    async def export_care_plan(self, care_plan_id: int) -> bytes:
+        """A care plan as a text document to save or print."""
+
+    # -- claims and payments ---------------------------------------------------------------------
+    @abstractmethod
+    async def search_claims(
+        self, search: ClaimSearch, after: str | None = None, limit: int = 100
+    ) -> Page[ClaimSummary]:
+        """Claims by number, member + dates, TIN or NPI + status + dates, or payment number;
+        newest service first, keyset-paged."""
+
+    @abstractmethod
+    async def get_claim(self, claim_number: str) -> ClaimDetail:
+        """A claim with lines, decoded adjustments and remarks, and the next step if denied."""
+
+    @abstractmethod
+    async def search_payments(
+        self, search: PaymentSearch, after: str | None = None, limit: int = 100
+    ) -> Page[PaymentSummary]:
+        """Payments (EOPs) by number, or by TIN and payment dates, newest first."""
+
+    @abstractmethod
+    async def get_payment(self, payment_number: str) -> PaymentDetail:
+        """An EOP with its claims and their line detail."""
+
+    @abstractmethod
+    async def export_payment(self, payment_number: str) -> bytes:
+        """An EOP as a text document to save."""
+
+    @abstractmethod
+    async def denied_worklist(self, query: DeniedQuery) -> list[DenialReasonGroup]:
+        """Denials of the last days grouped by reason code, with the next step for each."""
+
+    @abstractmethod
+    async def denied_claims(
+        self, query: DeniedQuery, after: str | None = None, limit: int = 100
+    ) -> Page[ClaimSummary]:
+        """The worklist's claims (of one reason when `query.carc` is set)."""
+
+    @abstractmethod
+    async def submit_claim_documents(
+        self, claim_number: str, files: list[UploadFile]
+    ) -> list[ClaimDocument]:
+        """Attach up to 5 files (25 MB each; PDF, TIFF, PNG, JPEG, text); one bad file refuses
+        them all. Returns every document now on the claim."""
+
+    @abstractmethod
+    async def claim_documents(self, claim_number: str) -> list[ClaimDocument]:
+        """Documents attached to a claim."""
+
+    @abstractmethod
+    async def file_inquiry(self, claim_number: str, inquiry: NewInquiry) -> ClaimInquiry:
+        """Ask the payer to reconsider a claim."""
+
+    @abstractmethod
+    async def claim_inquiries(self, claim_number: str) -> list[ClaimInquiry]:
+        """A claim's inquiries with the payer's answers."""
+
+    @abstractmethod
+    async def open_inquiries(
+        self, after: str | None = None, limit: int = 100
+    ) -> Page[ClaimInquiry]:
+        """Customer service's queue of unanswered inquiries, oldest first."""
+
+    @abstractmethod
+    async def answer_inquiry(self, inquiry_id: int, answer: InquiryAnswer) -> ClaimInquiry:
+        """Record the payer's answer to an inquiry (customer service)."""
+
+    @abstractmethod
+    async def file_appeal(self, claim_number: str, appeal: NewAppeal) -> ClaimAppeal:
+        """A grievance or appeal within 180 days of the denial, one open at a time per claim."""
+
+    @abstractmethod
+    async def claim_appeals(self, claim_number: str) -> list[ClaimAppeal]:
+        """A claim's grievances and appeals with the payer's decisions."""
+
+    @abstractmethod
+    async def open_appeals(self, after: str | None = None, limit: int = 100) -> Page[ClaimAppeal]:
+        """Customer service's queue of open grievances and appeals, oldest first."""
+
+    @abstractmethod
+    async def answer_appeal(self, appeal_id: int, answer: AppealAnswer) -> ClaimAppeal:
+        """Record the payer's decision on a grievance or appeal (upheld or overturned)."""
+
+    @abstractmethod
+    async def save_claim_report(self, definition: ClaimReportDefinition) -> SavedClaimReport:
+        """Save a report definition under its name (replacing one of the same name)."""
+
+    @abstractmethod
+    async def list_claim_reports(self) -> list[SavedClaimReport]:
+        """The signed-in user's saved reports."""
+
+    @abstractmethod
+    async def delete_claim_report(self, report_id: int) -> None:
+        """Delete one of the user's saved reports."""
+
+    @abstractmethod
+    async def run_claim_report(self, definition: ClaimReportDefinition) -> ClaimReportResult:
+        """Run a report (at most 10,000 rows)."""
+
+    @abstractmethod
+    async def export_claim_report(self, definition: ClaimReportDefinition) -> bytes:
+        """Run a report and return it as CSV."""
 
     async def close(self) -> None:  # noqa: B027 (optional: a client may hold no connections)
         """Release connections (the default has none)."""

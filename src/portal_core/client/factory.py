@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from portal_core.client.base import PortalClient
 from portal_core.config import Settings
-from portal_core.errors import BackendUnavailable
 
 if TYPE_CHECKING:
     from portal_core.store.engine import Database
@@ -19,11 +18,9 @@ def open_client(settings: Settings) -> PortalClient:
     so callers run it off the event loop."""
     server = settings.resolved_server()
     if server:
-        # The remote endpoint (`portal serve`) and its client come with their own issue.
-        raise BackendUnavailable(
-            f"This version cannot connect to a portal server ({server}) yet; "
-            "leave out --server to use the embedded database."
-        )
+        from portal_core.client.remote import RemoteClient
+
+        return RemoteClient.connect(server, settings)
     from portal_core.client.local import LocalClient
     from portal_core.services import Services
     from portal_core.store.engine import Database

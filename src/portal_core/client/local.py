@@ -17,6 +17,27 @@ from sqlalchemy.exc import OperationalError
 from portal_core.client.base import PortalClient
 from portal_core.errors import BackendUnavailable, SessionExpired
 from portal_core.models.audit import AuditEntry
+from portal_core.models.claims import (
+    AppealAnswer,
+    ClaimAppeal,
+    ClaimDetail,
+    ClaimDocument,
+    ClaimInquiry,
+    ClaimReportDefinition,
+    ClaimReportResult,
+    ClaimSearch,
+    ClaimSummary,
+    DenialReasonGroup,
+    DeniedQuery,
+    InquiryAnswer,
+    NewAppeal,
+    NewInquiry,
+    PaymentDetail,
+    PaymentSearch,
+    PaymentSummary,
+    SavedClaimReport,
+    UploadFile,
+)
 from portal_core.models.common import Page
 from portal_core.models.documents import Document, DocumentSummary
 from portal_core.models.identity import (
@@ -36,6 +57,18 @@ from portal_core.models.identity import (
     SignInResult,
     TotpEnrollment,
     UserBrief,
+)
+from portal_core.models.members import (
+    CarePlan,
+    EligibilityBatchItem,
+    EligibilityQuery,
+    EligibilityResult,
+    MemberDetail,
+    NetworkQuery,
+    NetworkResult,
+    PanelMember,
+    PanelQuery,
+    PlanSummary,
 )
 from portal_core.models.reviews import (
     BulkDecision,
@@ -298,6 +331,136 @@ class LocalClient(PortalClient):
         self, since: datetime, after: str | None = None
     ) -> Page[AuditEntry]:
         return await self._as_user(lambda p: self.services.audit.failed_sign_ins(p, since, after))
+
+    # -- members ---------------------------------------------------------------------------------
+    async def check_eligibility(self, query: EligibilityQuery) -> EligibilityResult:
+        return await self._as_user(lambda p: self.services.members.check_eligibility(p, query))
+
+    async def check_eligibility_batch(
+        self, queries: list[EligibilityQuery]
+    ) -> list[EligibilityBatchItem]:
+        members = self.services.members
+        return await self._as_user(lambda p: members.check_eligibility_batch(p, queries))
+
+    async def get_member(self, member_id: str) -> MemberDetail:
+        return await self._as_user(lambda p: self.services.members.get_member(p, member_id))
+
+    async def list_plans(self) -> list[PlanSummary]:
+        return await self._as_user(self.services.members.list_plans)
+
+    async def check_network(self, query: NetworkQuery) -> NetworkResult:
+        return await self._as_user(lambda p: self.services.members.check_network(p, query))
+
+    async def pcp_panel(
+        self, query: PanelQuery, after: str | None = None, limit: int = 100
+    ) -> Page[PanelMember]:
+        members = self.services.members
+        return await self._as_user(lambda p: members.pcp_panel(p, query, after, limit))
+
+    async def export_pcp_panel(self, query: PanelQuery) -> bytes:
+        return await self._as_user(lambda p: self.services.members.export_pcp_panel(p, query))
+
+    async def care_plans(self, member_id: str) -> list[CarePlan]:
+        return await self._as_user(lambda p: self.services.members.care_plans(p, member_id))
+
+    async def export_care_plan(self, care_plan_id: int) -> bytes:
+        members = self.services.members
+        return await self._as_user(lambda p: members.export_care_plan(p, care_plan_id))
+
+    # -- claims and payments ---------------------------------------------------------------------
+    async def search_claims(
+        self, search: ClaimSearch, after: str | None = None, limit: int = 100
+    ) -> Page[ClaimSummary]:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.search_claims(p, search, after, limit))
+
+    async def get_claim(self, claim_number: str) -> ClaimDetail:
+        return await self._as_user(lambda p: self.services.claims.get_claim(p, claim_number))
+
+    async def search_payments(
+        self, search: PaymentSearch, after: str | None = None, limit: int = 100
+    ) -> Page[PaymentSummary]:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.search_payments(p, search, after, limit))
+
+    async def get_payment(self, payment_number: str) -> PaymentDetail:
+        return await self._as_user(lambda p: self.services.claims.get_payment(p, payment_number))
+
+    async def export_payment(self, payment_number: str) -> bytes:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.export_payment(p, payment_number))
+
+    async def denied_worklist(self, query: DeniedQuery) -> list[DenialReasonGroup]:
+        return await self._as_user(lambda p: self.services.claims.denied_worklist(p, query))
+
+    async def denied_claims(
+        self, query: DeniedQuery, after: str | None = None, limit: int = 100
+    ) -> Page[ClaimSummary]:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.denied_claims(p, query, after, limit))
+
+    async def submit_claim_documents(
+        self, claim_number: str, files: list[UploadFile]
+    ) -> list[ClaimDocument]:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.submit_claim_documents(p, claim_number, files))
+
+    async def claim_documents(self, claim_number: str) -> list[ClaimDocument]:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.claim_documents(p, claim_number))
+
+    async def file_inquiry(self, claim_number: str, inquiry: NewInquiry) -> ClaimInquiry:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.file_inquiry(p, claim_number, inquiry))
+
+    async def claim_inquiries(self, claim_number: str) -> list[ClaimInquiry]:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.claim_inquiries(p, claim_number))
+
+    async def open_inquiries(
+        self, after: str | None = None, limit: int = 100
+    ) -> Page[ClaimInquiry]:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.open_inquiries(p, after, limit))
+
+    async def answer_inquiry(self, inquiry_id: int, answer: InquiryAnswer) -> ClaimInquiry:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.answer_inquiry(p, inquiry_id, answer))
+
+    async def file_appeal(self, claim_number: str, appeal: NewAppeal) -> ClaimAppeal:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.file_appeal(p, claim_number, appeal))
+
+    async def claim_appeals(self, claim_number: str) -> list[ClaimAppeal]:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.claim_appeals(p, claim_number))
+
+    async def open_appeals(self, after: str | None = None, limit: int = 100) -> Page[ClaimAppeal]:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.open_appeals(p, after, limit))
+
+    async def answer_appeal(self, appeal_id: int, answer: AppealAnswer) -> ClaimAppeal:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.answer_appeal(p, appeal_id, answer))
+
+    async def save_claim_report(self, definition: ClaimReportDefinition) -> SavedClaimReport:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.save_claim_report(p, definition))
+
+    async def list_claim_reports(self) -> list[SavedClaimReport]:
+        return await self._as_user(self.services.claims.list_claim_reports)
+
+    async def delete_claim_report(self, report_id: int) -> None:
+        claims = self.services.claims
+        await self._as_user(lambda p: claims.delete_claim_report(p, report_id))
+
+    async def run_claim_report(self, definition: ClaimReportDefinition) -> ClaimReportResult:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.run_claim_report(p, definition))
+
+    async def export_claim_report(self, definition: ClaimReportDefinition) -> bytes:
+        claims = self.services.claims
+        return await self._as_user(lambda p: claims.export_claim_report(p, definition))
 
     async def close(self) -> None:
         await asyncio.to_thread(self.services.db.dispose)

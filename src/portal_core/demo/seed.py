@@ -42,6 +42,17 @@ from portal_core.demo.catalog import (
     DemoSignIn,
     DemoTin,
 )
+from portal_core.demo.claims_data import (
+    SEED as CLAIMS_SEED,
+)
+from portal_core.demo.claims_data import (
+    ClaimGenerator,
+    rebuild_indexes,
+    without_claim_indexes,
+    write_claim_cases,
+    write_members_and_claims,
+    write_reference,
+)
 from portal_core.errors import Conflict
 from portal_core.models.identity import Principal, Role
 from portal_core.rules.identifiers import npi_check_digit, username_key
@@ -49,7 +60,7 @@ from portal_core.rules.passwords import hash_password
 from portal_core.services import Services
 from portal_core.services.audit import record
 from portal_core.store import accounts
-from portal_core.store.engine import Database
+from portal_core.store.engine import Database, sync_sequences
 from portal_core.store.schema import (
     documents,
     notifications,
@@ -84,6 +95,9 @@ class SeedReport:
     tins: int = 0
     campaign_ids: dict[str, int] = field(default_factory=dict)
     """The open review campaign per TIN."""
+    members: int = 0
+    claims: int = 0
+    payments: int = 0
 
 
 class _Writer:
@@ -242,10 +256,15 @@ def seed(db: Database, scale: Scale | str = Scale.SMALL, clock: Clock | None = N
         writer.flush_users()
         _write_documents_and_notices(conn, writer, now)
         record(conn, at=now, action="demo.seed", detail={"scale": scale.value})
+        sync_sequences(conn)
         report.users = writer.next_user_id - 1
         report.providers = sum(len(r.current) + len(r.left) for r in rosters.values())
         report.tins = len(demo_tins)
         ids = dict(writer.ids)
+    _write_members_and_claims(db, scale, rosters, now, report)
+    write_claim_cases(
+        db, now, rosters[MAIN_TIN].current[0], ids["staff.lakeside"], ids["csr.jones"]
+    )
     services = Services(db, clock)
     for tin, admin in _campaign_openers(scale):
         principal = _principal(db, ids[admin], admin, tin)
@@ -262,6 +281,61 @@ def seed(db: Database, scale: Scale | str = Scale.SMALL, clock: Clock | None = N
                 link_id=campaign.id,
             )
     return report
+
+
+SMALL_MEMBERS = 2_000
+"""Members of the small demo."""
+SMALL_CLAIMS = 20_000
+"""Claims of the small demo."""
+LARGE_MEMBERS = 100_000
+"""Members the large scale adds (at the large TIN)."""
+LARGE_CLAIMS = 1_000_000
+"""Claims the large scale adds (at the large TIN)."""
+
+
+def _write_members_and_claims(
+    db: Database, scale: Scale, rosters: dict[str, _Roster], now: datetime, report: SeedReport
+) -> None:
+    rng = random.Random(CLAIMS_SEED)
+    today = now.date()
+    with db.write() as conn:
+        every_npi = [npi for r in rosters.values() for npi in r.current + r.left]
+        write_reference(conn, every_npi, today, rng)
+    small_tins = [t.tin for t in SMALL_TINS]
+    tin_of = {npi: tin for tin in small_tins for npi in rosters[tin].current}
+    # The surgery center's surgeons are nobody's PCP; the main TIN's first provider (Dr. Rivera)
+    # comes first, so she gets a large panel.
+    pcps = [npi for npi, tin in tin_of.items() if tin != "521234568"]
+    generator = ClaimGenerator(today, tin_of, rng)
+    dropped = without_claim_indexes(db) if scale is Scale.LARGE else []
+    parts = [
+        write_members_and_claims(
+            db,
+            generator,
+            now=now,
+            pcps=pcps,
+            member_count=SMALL_MEMBERS,
+            claim_count=SMALL_CLAIMS,
+            first_member_serial=100_000_001,
+        )
+    ]
+    if scale is Scale.LARGE:
+        generator.tin_of = {npi: LARGE_TIN for npi in rosters[LARGE_TIN].current}
+        parts.append(
+            write_members_and_claims(
+                db,
+                generator,
+                now=now,
+                pcps=list(generator.tin_of),
+                member_count=LARGE_MEMBERS,
+                claim_count=LARGE_CLAIMS,
+                first_member_serial=200_000_001,
+            )
+        )
+        rebuild_indexes(db, dropped)
+    report.members = sum(p.members for p in parts)
+    report.claims = sum(p.claims for p in parts)
+    report.payments = sum(p.payments for p in parts)
 
 
 def is_empty(db: Database) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class DocumentSummary(BaseModel):
@@ -25,5 +25,8 @@ class DocumentSummary(BaseModel):
 
 class Document(DocumentSummary):
     """A document with its content."""
+
+    # Content is binary (PDFs): JSON carries it as base64, both ways.
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
 
     content: bytes

@@ -15,8 +15,10 @@ from portal_core.store.engine import Database
 
 if TYPE_CHECKING:
     from portal_core.services.audit import AuditService
+    from portal_core.services.claims import ClaimService
     from portal_core.services.documents import DocumentService
     from portal_core.services.identity import IdentityService
+    from portal_core.services.members import MemberService
     from portal_core.services.reviews import ReviewService
     from portal_core.services.users import UserAdminService
 
@@ -63,3 +65,15 @@ class Services:
         from portal_core.services.audit import AuditService
 
         return AuditService(self.db, self.clock)
+
+    @cached_property
+    def members(self) -> MemberService:
+        from portal_core.services.members import MemberService
+
+        return MemberService(self.db, self.clock)
+
+    @cached_property
+    def claims(self) -> ClaimService:
+        from portal_core.services.claims import ClaimService
+
+        return ClaimService(self.db, self.clock)

@@ -104,6 +104,51 @@ def record(
     conn.execute(audit_log.insert().values(**row))
 
 
+def record_many(
+    conn: Connection,
+    *,
+    at: datetime,
+    action: str,
+    principal: Principal,
+    record_kind: str,
+    record_ids: Iterable[str],
+    tin: str | None = None,
+    outcome: str = "ok",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one row per record id (a page of members read at once), chained, in one insert."""
+    ids = list(dict.fromkeys(record_ids))
+    if not ids:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(7411001)"))
+    prev = conn.execute(select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1))
+    prev_hash = prev.scalar_one_or_none() or GENESIS
+    tin = tin if tin is not None else principal.active_tin
+    role_value = principal.payer_role or principal.tin_roles.get(tin or "")
+    break_glass = principal.break_glass_until is not None and principal.break_glass_until > at
+    rows: list[dict[str, Any]] = []
+    for record_id in ids:
+        row: dict[str, Any] = {
+            "at": at,
+            "actor_user_id": principal.user_id,
+            "actor_username": principal.username,
+            "role": role_value.value if role_value else None,
+            "tin": tin,
+            "action": action,
+            "record_kind": record_kind,
+            "record_id": record_id,
+            "outcome": outcome,
+            "reason": None,
+            "detail": detail,
+            "break_glass": break_glass,
+            "prev_hash": prev_hash,
+        }
+        row["hash"] = prev_hash = row_hash(prev_hash, row)
+        rows.append(row)
+    conn.execute(audit_log.insert(), rows)
+
+
 def verify_chain(conn: Connection, batch: int = 5000) -> ChainVerdict:
     """Walk the whole log in id order and report the first row whose chain does not hold."""
     expected_prev = GENESIS

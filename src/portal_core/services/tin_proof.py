@@ -1,9 +1,7 @@
 """Proof of a relationship to a TIN, asked at registration and for an additional TIN.
 
 Either the TIN's registration code (kept as an Argon2id hash on `tins`), or a claim paid to the
-TIN within the last 24 months together with its paid amount, to the cent. The claim proof needs the
-claims table; until the schema has one, it is refused with a message pointing to the registration
-code.
+TIN within the last 24 months together with its paid amount, to the cent.
 """
 
 from __future__ import annotations
@@ -14,8 +12,10 @@ from sqlalchemy import Connection, select
 
 from portal_core.errors import ValidationFailed
 from portal_core.models.identity import RegistrationProof
+from portal_core.rules.identifiers import parse_claim_number
+from portal_core.rules.money import parse_amount
 from portal_core.rules.passwords import verify_password
-from portal_core.store.schema import tins
+from portal_core.store.schema import claims, payments, tins
 
 CLAIM_PROOF_WINDOW = timedelta(days=730)
 """How far back a paid claim still proves the relationship (24 months)."""
@@ -49,9 +49,18 @@ def proves_tin(conn: Connection, tin: str, proof: RegistrationProof, now: dateti
 
 
 def _claim_proves(conn: Connection, tin: str, proof: RegistrationProof, now: datetime) -> bool:
-    # Claims arrive with the members-and-claims issue; this check is written against their table
-    # then. Until then the registration code is the one proof.
-    raise ValidationFailed(
-        "Claim proof is not available yet; use the TIN's registration code.",
-        field="claim_number",
-    )
+    # A malformed number or amount proves nothing; the answer stays the same one as for a mismatch.
+    try:
+        number = parse_claim_number(proof.claim_number or "")
+        cents = parse_amount(proof.paid_amount or "", "paid_amount")
+    except ValidationFailed:
+        return False
+    row = conn.execute(
+        select(claims.c.paid_cents, payments.c.payment_date)
+        .join(payments, payments.c.id == claims.c.payment_id)
+        .where(claims.c.claim_number == number, claims.c.tin == tin)
+    ).first()
+    if row is None or row.paid_cents <= 0:
+        return False
+    recent: bool = row.payment_date >= (now - CLAIM_PROOF_WINDOW).date()
+    return recent and int(row.paid_cents) == cents

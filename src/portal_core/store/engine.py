@@ -130,3 +130,29 @@ def open_database(url: str | None = None) -> Database:
 
         url = load_settings().resolved_database_url()
     return Database(url)
+
+
+def sync_sequences(conn: Connection) -> None:
+    """After rows were inserted with explicit ids (the demo does), move PostgreSQL's sequences
+    past them, so the next insert without an id gets a free one. SQLite needs nothing."""
+    if conn.dialect.name != "postgresql":
+        return
+    from sqlalchemy import Integer, func, select
+
+    from portal_core.store.schema import metadata
+
+    for table in metadata.sorted_tables:
+        keys = list(table.primary_key.columns)
+        if len(keys) != 1 or not isinstance(keys[0].type, Integer):
+            continue
+        key = keys[0]
+        highest = conn.execute(select(func.max(key))).scalar()
+        if highest is None:
+            continue
+        conn.execute(
+            select(
+                func.setval(
+                    func.pg_get_serial_sequence(table.name, key.name), int(highest) + 1, False
+                )
+            )
+        )

@@ -305,3 +305,252 @@ audit_log = Table(
 Index("ix_audit_record", audit_log.c.record_kind, audit_log.c.record_id)
 Index("ix_audit_actor", audit_log.c.actor_user_id, audit_log.c.id)
 Index("ix_audit_action", audit_log.c.action, audit_log.c.id)
+
+# -- members ---------------------------------------------------------------------------------------
+# Money is kept in integer cents; dates of service and coverage are calendar dates.
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("plan_id", String(20), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("product_line", String(12), nullable=False),  # commercial | medicare | medicaid
+    Column("pcp_copay_cents", Integer, nullable=False, default=0),
+    Column("specialist_copay_cents", Integer, nullable=False, default=0),
+    Column("coinsurance_percent", Integer, nullable=False, default=0),
+    Column("deductible_cents", Integer, nullable=False, default=0),
+    Column("out_of_pocket_max_cents", Integer, nullable=False, default=0),
+    CheckConstraint("product_line IN ('commercial','medicare','medicaid')", name="product_line"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("member_id", String(12), primary_key=True),
+    Column("first_name", String(100), nullable=False),
+    Column("last_name", String(100), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("sex", String(1), nullable=False),  # F | M | U
+    Column("address", String(300), nullable=False, default=""),
+    Column("phone", String(30), nullable=False, default=""),
+)
+# Eligibility by names + date of birth; names are stored as entered and matched case-free.
+Index("ix_members_name_dob", members.c.last_name, members.c.first_name, members.c.birth_date)
+
+coverage_spans = Table(
+    "coverage_spans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("member_id", ForeignKey("members.member_id"), nullable=False),
+    Column("plan_id", ForeignKey("plans.plan_id"), nullable=False),
+    Column("group_number", String(20), nullable=False, default=""),
+    Column("effective_date", Date, nullable=False),
+    Column("end_date", Date),  # open-ended when null
+)
+Index("ix_coverage_spans_member", coverage_spans.c.member_id, coverage_spans.c.effective_date)
+
+pcp_assignments = Table(
+    "pcp_assignments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("member_id", ForeignKey("members.member_id"), nullable=False),
+    Column("npi", ForeignKey("providers.npi"), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date),
+)
+Index("ix_pcp_assignments_member", pcp_assignments.c.member_id, pcp_assignments.c.start_date)
+# The panel report pages a PCP's members by member ID.
+Index("ix_pcp_assignments_npi", pcp_assignments.c.npi, pcp_assignments.c.member_id)
+
+care_plans = Table(
+    "care_plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("member_id", ForeignKey("members.member_id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("problems", JSON, nullable=False, default=list),
+    Column("goals", JSON, nullable=False, default=list),
+    Column("interventions", JSON, nullable=False, default=list),
+    Column("care_team", JSON, nullable=False, default=list),  # [{"name", "role", "phone"}]
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+Index("ix_care_plans_member", care_plans.c.member_id)
+
+network_participation = Table(
+    "network_participation",
+    metadata,
+    Column("npi", ForeignKey("providers.npi"), primary_key=True),
+    Column("plan_id", ForeignKey("plans.plan_id"), primary_key=True),
+    Column("start_date", Date, primary_key=True),
+    Column("end_date", Date),
+)
+
+# -- claims and payments ---------------------------------------------------------------------------
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("payment_number", String(20), nullable=False, unique=True),  # check or EFT trace
+    Column("payment_date", Date, nullable=False),
+    Column("method", String(3), nullable=False),  # ACH | CHK
+    Column("payee_tin", ForeignKey("tins.tin"), nullable=False),
+    Column("total_cents", Integer, nullable=False),
+    # [{"code": "L6", "reference": "...", "amount_cents": -1234}] (PLB provider-level adjustments)
+    Column("provider_adjustments", JSON, nullable=False, default=list),
+)
+Index("ix_payments_tin_date", payments.c.payee_tin, payments.c.payment_date, payments.c.id)
+Index("ix_payments_date", payments.c.payment_date, payments.c.id)
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("claim_number", String(14), nullable=False),
+    Column("patient_account", String(30), nullable=False, default=""),
+    Column("member_id", ForeignKey("members.member_id"), nullable=False),
+    Column("billing_npi", String(10), nullable=False),
+    Column("rendering_npi", String(10), nullable=False),
+    Column("tin", ForeignKey("tins.tin"), nullable=False),
+    Column("claim_type", String(13), nullable=False),  # professional | institutional
+    Column("service_from", Date, nullable=False),
+    Column("service_to", Date, nullable=False),
+    Column("received_date", Date, nullable=False),
+    # received | pending | paid | denied | adjusted | rejected
+    Column("status", String(10), nullable=False),
+    Column("status_code", String(2), nullable=False),  # the X12 277 category: A1, P1, F1, ...
+    Column("status_reason", String(200), nullable=False, default=""),
+    Column("adjudicated_date", Date),
+    Column("billed_cents", Integer, nullable=False),
+    Column("allowed_cents", Integer, nullable=False, default=0),
+    Column("paid_cents", Integer, nullable=False, default=0),
+    Column("patient_responsibility_cents", Integer, nullable=False, default=0),
+    Column("payment_id", ForeignKey("payments.id")),
+    # The main denial reason (CARC) of a denied or partly denied claim: the worklist groups on it.
+    Column("denial_carc", String(5)),
+    CheckConstraint(
+        "status IN ('received','pending','paid','denied','adjusted','rejected')", name="status"
+    ),
+    CheckConstraint("claim_type IN ('professional','institutional')", name="claim_type"),
+)
+# One index per way to search, each ending in the keyset order (service_from desc, id desc).
+Index("ix_claims_number", claims.c.claim_number, unique=True)
+Index("ix_claims_member_dates", claims.c.member_id, claims.c.service_from, claims.c.id)
+Index(
+    "ix_claims_tin_status_dates", claims.c.tin, claims.c.status, claims.c.service_from, claims.c.id
+)
+Index("ix_claims_tin_dates", claims.c.tin, claims.c.service_from, claims.c.id)
+Index(
+    "ix_claims_npi_status_dates",
+    claims.c.rendering_npi,
+    claims.c.status,
+    claims.c.service_from,
+    claims.c.id,
+)
+Index("ix_claims_npi_dates", claims.c.rendering_npi, claims.c.service_from, claims.c.id)
+Index("ix_claims_payment", claims.c.payment_id, claims.c.id)
+Index("ix_claims_denials", claims.c.tin, claims.c.denial_carc, claims.c.adjudicated_date)
+
+claim_lines = Table(
+    "claim_lines",
+    metadata,
+    Column("claim_id", ForeignKey("claims.id"), primary_key=True),
+    Column("line_number", Integer, primary_key=True),
+    Column("service_date", Date, nullable=False),
+    Column("procedure_code", String(5), nullable=False),
+    Column("modifiers", String(11), nullable=False, default=""),  # "25,59"
+    Column("units", Integer, nullable=False, default=1),
+    Column("billed_cents", Integer, nullable=False),
+    Column("allowed_cents", Integer, nullable=False, default=0),
+    Column("paid_cents", Integer, nullable=False, default=0),
+)
+
+claim_adjustments = Table(
+    "claim_adjustments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("claim_id", ForeignKey("claims.id"), nullable=False),
+    Column("line_number", Integer),  # null: a claim-level adjustment
+    Column("group_code", String(2), nullable=False),  # CO | PR | OA | PI | CR
+    Column("carc", String(5), nullable=False),
+    Column("amount_cents", Integer, nullable=False),
+)
+Index("ix_claim_adjustments_claim", claim_adjustments.c.claim_id)
+
+claim_remarks = Table(
+    "claim_remarks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("claim_id", ForeignKey("claims.id"), nullable=False),
+    Column("line_number", Integer),
+    Column("rarc", String(6), nullable=False),
+)
+Index("ix_claim_remarks_claim", claim_remarks.c.claim_id)
+
+claim_documents = Table(
+    "claim_documents",
+    metadata,
+    Column("claim_id", ForeignKey("claims.id"), primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), primary_key=True),
+    Column("submission", Integer, nullable=False),  # files sent together share a number
+    Column("submitted_by", ForeignKey("users.id"), nullable=False),
+    Column("submitted_at", UtcDateTime, nullable=False),
+)
+
+claim_inquiries = Table(
+    "claim_inquiries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("claim_id", ForeignKey("claims.id"), nullable=False),
+    Column("tin", ForeignKey("tins.tin"), nullable=False),
+    Column("opened_by", ForeignKey("users.id"), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(10), nullable=False, default="open"),  # open | answered
+    Column("answer", Text),
+    Column("answered_by", ForeignKey("users.id")),
+    Column("answered_at", UtcDateTime),
+)
+Index("ix_claim_inquiries_claim", claim_inquiries.c.claim_id)
+Index("ix_claim_inquiries_status", claim_inquiries.c.status, claim_inquiries.c.opened_at)
+
+claim_appeals = Table(
+    "claim_appeals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("claim_id", ForeignKey("claims.id"), nullable=False),
+    Column("tin", ForeignKey("tins.tin"), nullable=False),
+    Column("kind", String(10), nullable=False),  # grievance | appeal
+    Column("opened_by", ForeignKey("users.id"), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(10), nullable=False, default="open"),  # open | upheld | overturned
+    Column("answer", Text),
+    Column("answered_by", ForeignKey("users.id")),
+    Column("answered_at", UtcDateTime),
+    CheckConstraint("kind IN ('grievance','appeal')", name="kind"),
+)
+Index("ix_claim_appeals_claim", claim_appeals.c.claim_id, claim_appeals.c.status)
+
+claim_reports = Table(
+    "claim_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner_id", ForeignKey("users.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("definition", JSON, nullable=False),  # filters and columns (ClaimReportDefinition)
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("owner_id", "name", name="uq_claim_reports_owner_name"),
+)
+
+sign_in_address_failures = Table(
+    "sign_in_address_failures",
+    metadata,
+    # Failed sign-ins per client address in the current window, kept in the database so that
+    # every `portal serve` worker counts the same attempts.
+    Column("address", String(64), primary_key=True),
+    Column("window_started_at", UtcDateTime, nullable=False),
+    Column("failures", Integer, nullable=False, default=0),
+)

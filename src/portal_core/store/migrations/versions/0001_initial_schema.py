@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 12:57:03.350199
+Create Date: 2026-11-23 13:30:11.748672
 """
 
 from __future__ import annotations
@@ -55,6 +55,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_outbox")),
     )
     op.create_table(
+        "members",
+        sa.Column("member_id", sa.String(length=12), nullable=False),
+        sa.Column("first_name", sa.String(length=100), nullable=False),
+        sa.Column("last_name", sa.String(length=100), nullable=False),
+        sa.Column("birth_date", sa.Date(), nullable=False),
+        sa.Column("sex", sa.String(length=1), nullable=False),
+        sa.Column("address", sa.String(length=300), nullable=False),
+        sa.Column("phone", sa.String(length=30), nullable=False),
+        sa.PrimaryKeyConstraint("member_id", name=op.f("pk_members")),
+    )
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_members_name_dob", ["last_name", "first_name", "birth_date"], unique=False
+        )
+
+    op.create_table(
         "organizations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -63,6 +79,22 @@ def upgrade() -> None:
             "kind IN ('practice','hospital','billing','payer')", name=op.f("ck_organizations_kind")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organizations")),
+    )
+    op.create_table(
+        "plans",
+        sa.Column("plan_id", sa.String(length=20), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("product_line", sa.String(length=12), nullable=False),
+        sa.Column("pcp_copay_cents", sa.Integer(), nullable=False),
+        sa.Column("specialist_copay_cents", sa.Integer(), nullable=False),
+        sa.Column("coinsurance_percent", sa.Integer(), nullable=False),
+        sa.Column("deductible_cents", sa.Integer(), nullable=False),
+        sa.Column("out_of_pocket_max_cents", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "product_line IN ('commercial','medicare','medicaid')",
+            name=op.f("ck_plans_product_line"),
+        ),
+        sa.PrimaryKeyConstraint("plan_id", name=op.f("pk_plans")),
     )
     op.create_table(
         "providers",
@@ -74,6 +106,13 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(length=30), nullable=False),
         sa.Column("panel_status", sa.String(length=10), nullable=False),
         sa.PrimaryKeyConstraint("npi", name=op.f("pk_providers")),
+    )
+    op.create_table(
+        "sign_in_address_failures",
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("window_started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("address", name=op.f("pk_sign_in_address_failures")),
     )
     op.create_table(
         "users",
@@ -112,6 +151,75 @@ def upgrade() -> None:
         batch_op.create_index("ix_users_email", ["email"], unique=False)
 
     op.create_table(
+        "care_plans",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.String(length=12), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("problems", sa.JSON(), nullable=False),
+        sa.Column("goals", sa.JSON(), nullable=False),
+        sa.Column("interventions", sa.JSON(), nullable=False),
+        sa.Column("care_team", sa.JSON(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.member_id"], name=op.f("fk_care_plans_member_id_members")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_care_plans")),
+    )
+    with op.batch_alter_table("care_plans", schema=None) as batch_op:
+        batch_op.create_index("ix_care_plans_member", ["member_id"], unique=False)
+
+    op.create_table(
+        "claim_reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("definition", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_claim_reports_owner_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_reports")),
+        sa.UniqueConstraint("owner_id", "name", name="uq_claim_reports_owner_name"),
+    )
+    op.create_table(
+        "coverage_spans",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.String(length=12), nullable=False),
+        sa.Column("plan_id", sa.String(length=20), nullable=False),
+        sa.Column("group_number", sa.String(length=20), nullable=False),
+        sa.Column("effective_date", sa.Date(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.member_id"], name=op.f("fk_coverage_spans_member_id_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"], ["plans.plan_id"], name=op.f("fk_coverage_spans_plan_id_plans")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coverage_spans")),
+    )
+    with op.batch_alter_table("coverage_spans", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_coverage_spans_member", ["member_id", "effective_date"], unique=False
+        )
+
+    op.create_table(
+        "network_participation",
+        sa.Column("npi", sa.String(length=10), nullable=False),
+        sa.Column("plan_id", sa.String(length=20), nullable=False),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["npi"], ["providers.npi"], name=op.f("fk_network_participation_npi_providers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"], ["plans.plan_id"], name=op.f("fk_network_participation_plan_id_plans")
+        ),
+        sa.PrimaryKeyConstraint(
+            "npi", "plan_id", "start_date", name=op.f("pk_network_participation")
+        ),
+    )
+    op.create_table(
         "notifications",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -141,6 +249,27 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_password_resets")),
     )
+    op.create_table(
+        "pcp_assignments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.String(length=12), nullable=False),
+        sa.Column("npi", sa.String(length=10), nullable=False),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.member_id"], name=op.f("fk_pcp_assignments_member_id_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["npi"], ["providers.npi"], name=op.f("fk_pcp_assignments_npi_providers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pcp_assignments")),
+    )
+    with op.batch_alter_table("pcp_assignments", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_pcp_assignments_member", ["member_id", "start_date"], unique=False
+        )
+        batch_op.create_index("ix_pcp_assignments_npi", ["npi", "member_id"], unique=False)
+
     op.create_table(
         "sessions",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -222,6 +351,27 @@ def upgrade() -> None:
         batch_op.create_index("ix_documents_tin_kind", ["tin", "kind", "created_at"], unique=False)
 
     op.create_table(
+        "payments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("payment_number", sa.String(length=20), nullable=False),
+        sa.Column("payment_date", sa.Date(), nullable=False),
+        sa.Column("method", sa.String(length=3), nullable=False),
+        sa.Column("payee_tin", sa.String(length=9), nullable=False),
+        sa.Column("total_cents", sa.Integer(), nullable=False),
+        sa.Column("provider_adjustments", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["payee_tin"], ["tins.tin"], name=op.f("fk_payments_payee_tin_tins")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
+        sa.UniqueConstraint("payment_number", name=op.f("uq_payments_payment_number")),
+    )
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.create_index("ix_payments_date", ["payment_date", "id"], unique=False)
+        batch_op.create_index(
+            "ix_payments_tin_date", ["payee_tin", "payment_date", "id"], unique=False
+        )
+
+    op.create_table(
         "provider_tins",
         sa.Column("npi", sa.String(length=10), nullable=False),
         sa.Column("tin", sa.String(length=9), nullable=False),
@@ -265,6 +415,67 @@ def upgrade() -> None:
         batch_op.create_index("ix_user_roles_tin", ["tin", "status"], unique=False)
 
     op.create_table(
+        "claims",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("claim_number", sa.String(length=14), nullable=False),
+        sa.Column("patient_account", sa.String(length=30), nullable=False),
+        sa.Column("member_id", sa.String(length=12), nullable=False),
+        sa.Column("billing_npi", sa.String(length=10), nullable=False),
+        sa.Column("rendering_npi", sa.String(length=10), nullable=False),
+        sa.Column("tin", sa.String(length=9), nullable=False),
+        sa.Column("claim_type", sa.String(length=13), nullable=False),
+        sa.Column("service_from", sa.Date(), nullable=False),
+        sa.Column("service_to", sa.Date(), nullable=False),
+        sa.Column("received_date", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("status_code", sa.String(length=2), nullable=False),
+        sa.Column("status_reason", sa.String(length=200), nullable=False),
+        sa.Column("adjudicated_date", sa.Date(), nullable=True),
+        sa.Column("billed_cents", sa.Integer(), nullable=False),
+        sa.Column("allowed_cents", sa.Integer(), nullable=False),
+        sa.Column("paid_cents", sa.Integer(), nullable=False),
+        sa.Column("patient_responsibility_cents", sa.Integer(), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=True),
+        sa.Column("denial_carc", sa.String(length=5), nullable=True),
+        sa.CheckConstraint(
+            "claim_type IN ('professional','institutional')", name=op.f("ck_claims_claim_type")
+        ),
+        sa.CheckConstraint(
+            "status IN ('received','pending','paid','denied','adjusted','rejected')",
+            name=op.f("ck_claims_status"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.member_id"], name=op.f("fk_claims_member_id_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_id"], ["payments.id"], name=op.f("fk_claims_payment_id_payments")
+        ),
+        sa.ForeignKeyConstraint(["tin"], ["tins.tin"], name=op.f("fk_claims_tin_tins")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claims")),
+    )
+    with op.batch_alter_table("claims", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_claims_denials", ["tin", "denial_carc", "adjudicated_date"], unique=False
+        )
+        batch_op.create_index(
+            "ix_claims_member_dates", ["member_id", "service_from", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_claims_npi_dates", ["rendering_npi", "service_from", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_claims_npi_status_dates",
+            ["rendering_npi", "status", "service_from", "id"],
+            unique=False,
+        )
+        batch_op.create_index("ix_claims_number", ["claim_number"], unique=True)
+        batch_op.create_index("ix_claims_payment", ["payment_id", "id"], unique=False)
+        batch_op.create_index("ix_claims_tin_dates", ["tin", "service_from", "id"], unique=False)
+        batch_op.create_index(
+            "ix_claims_tin_status_dates", ["tin", "status", "service_from", "id"], unique=False
+        )
+
+    op.create_table(
         "review_campaigns",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("tin", sa.String(length=9), nullable=False),
@@ -292,6 +503,128 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("review_campaigns", schema=None) as batch_op:
         batch_op.create_index("ix_review_campaigns_tin", ["tin", "status"], unique=False)
+
+    op.create_table(
+        "claim_adjustments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("claim_id", sa.Integer(), nullable=False),
+        sa.Column("line_number", sa.Integer(), nullable=True),
+        sa.Column("group_code", sa.String(length=2), nullable=False),
+        sa.Column("carc", sa.String(length=5), nullable=False),
+        sa.Column("amount_cents", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["claim_id"], ["claims.id"], name=op.f("fk_claim_adjustments_claim_id_claims")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_adjustments")),
+    )
+    with op.batch_alter_table("claim_adjustments", schema=None) as batch_op:
+        batch_op.create_index("ix_claim_adjustments_claim", ["claim_id"], unique=False)
+
+    op.create_table(
+        "claim_appeals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("claim_id", sa.Integer(), nullable=False),
+        sa.Column("tin", sa.String(length=9), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("opened_by", sa.Integer(), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_by", sa.Integer(), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("kind IN ('grievance','appeal')", name=op.f("ck_claim_appeals_kind")),
+        sa.ForeignKeyConstraint(
+            ["answered_by"], ["users.id"], name=op.f("fk_claim_appeals_answered_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["claim_id"], ["claims.id"], name=op.f("fk_claim_appeals_claim_id_claims")
+        ),
+        sa.ForeignKeyConstraint(
+            ["opened_by"], ["users.id"], name=op.f("fk_claim_appeals_opened_by_users")
+        ),
+        sa.ForeignKeyConstraint(["tin"], ["tins.tin"], name=op.f("fk_claim_appeals_tin_tins")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_appeals")),
+    )
+    with op.batch_alter_table("claim_appeals", schema=None) as batch_op:
+        batch_op.create_index("ix_claim_appeals_claim", ["claim_id", "status"], unique=False)
+
+    op.create_table(
+        "claim_documents",
+        sa.Column("claim_id", sa.Integer(), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=False),
+        sa.Column("submission", sa.Integer(), nullable=False),
+        sa.Column("submitted_by", sa.Integer(), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["claim_id"], ["claims.id"], name=op.f("fk_claim_documents_claim_id_claims")
+        ),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["documents.id"], name=op.f("fk_claim_documents_document_id_documents")
+        ),
+        sa.ForeignKeyConstraint(
+            ["submitted_by"], ["users.id"], name=op.f("fk_claim_documents_submitted_by_users")
+        ),
+        sa.PrimaryKeyConstraint("claim_id", "document_id", name=op.f("pk_claim_documents")),
+    )
+    op.create_table(
+        "claim_inquiries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("claim_id", sa.Integer(), nullable=False),
+        sa.Column("tin", sa.String(length=9), nullable=False),
+        sa.Column("opened_by", sa.Integer(), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_by", sa.Integer(), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["answered_by"], ["users.id"], name=op.f("fk_claim_inquiries_answered_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["claim_id"], ["claims.id"], name=op.f("fk_claim_inquiries_claim_id_claims")
+        ),
+        sa.ForeignKeyConstraint(
+            ["opened_by"], ["users.id"], name=op.f("fk_claim_inquiries_opened_by_users")
+        ),
+        sa.ForeignKeyConstraint(["tin"], ["tins.tin"], name=op.f("fk_claim_inquiries_tin_tins")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_inquiries")),
+    )
+    with op.batch_alter_table("claim_inquiries", schema=None) as batch_op:
+        batch_op.create_index("ix_claim_inquiries_claim", ["claim_id"], unique=False)
+        batch_op.create_index("ix_claim_inquiries_status", ["status", "opened_at"], unique=False)
+
+    op.create_table(
+        "claim_lines",
+        sa.Column("claim_id", sa.Integer(), nullable=False),
+        sa.Column("line_number", sa.Integer(), nullable=False),
+        sa.Column("service_date", sa.Date(), nullable=False),
+        sa.Column("procedure_code", sa.String(length=5), nullable=False),
+        sa.Column("modifiers", sa.String(length=11), nullable=False),
+        sa.Column("units", sa.Integer(), nullable=False),
+        sa.Column("billed_cents", sa.Integer(), nullable=False),
+        sa.Column("allowed_cents", sa.Integer(), nullable=False),
+        sa.Column("paid_cents", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["claim_id"], ["claims.id"], name=op.f("fk_claim_lines_claim_id_claims")
+        ),
+        sa.PrimaryKeyConstraint("claim_id", "line_number", name=op.f("pk_claim_lines")),
+    )
+    op.create_table(
+        "claim_remarks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("claim_id", sa.Integer(), nullable=False),
+        sa.Column("line_number", sa.Integer(), nullable=True),
+        sa.Column("rarc", sa.String(length=6), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["claim_id"], ["claims.id"], name=op.f("fk_claim_remarks_claim_id_claims")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_remarks")),
+    )
+    with op.batch_alter_table("claim_remarks", schema=None) as batch_op:
+        batch_op.create_index("ix_claim_remarks_claim", ["claim_id"], unique=False)
 
     op.create_table(
         "review_items",
@@ -339,16 +672,51 @@ def downgrade() -> None:
         batch_op.drop_index("ix_review_items_campaign")
 
     op.drop_table("review_items")
+    with op.batch_alter_table("claim_remarks", schema=None) as batch_op:
+        batch_op.drop_index("ix_claim_remarks_claim")
+
+    op.drop_table("claim_remarks")
+    op.drop_table("claim_lines")
+    with op.batch_alter_table("claim_inquiries", schema=None) as batch_op:
+        batch_op.drop_index("ix_claim_inquiries_status")
+        batch_op.drop_index("ix_claim_inquiries_claim")
+
+    op.drop_table("claim_inquiries")
+    op.drop_table("claim_documents")
+    with op.batch_alter_table("claim_appeals", schema=None) as batch_op:
+        batch_op.drop_index("ix_claim_appeals_claim")
+
+    op.drop_table("claim_appeals")
+    with op.batch_alter_table("claim_adjustments", schema=None) as batch_op:
+        batch_op.drop_index("ix_claim_adjustments_claim")
+
+    op.drop_table("claim_adjustments")
     with op.batch_alter_table("review_campaigns", schema=None) as batch_op:
         batch_op.drop_index("ix_review_campaigns_tin")
 
     op.drop_table("review_campaigns")
+    with op.batch_alter_table("claims", schema=None) as batch_op:
+        batch_op.drop_index("ix_claims_tin_status_dates")
+        batch_op.drop_index("ix_claims_tin_dates")
+        batch_op.drop_index("ix_claims_payment")
+        batch_op.drop_index("ix_claims_number")
+        batch_op.drop_index("ix_claims_npi_status_dates")
+        batch_op.drop_index("ix_claims_npi_dates")
+        batch_op.drop_index("ix_claims_member_dates")
+        batch_op.drop_index("ix_claims_denials")
+
+    op.drop_table("claims")
     with op.batch_alter_table("user_roles", schema=None) as batch_op:
         batch_op.drop_index("ix_user_roles_tin")
 
     op.drop_table("user_roles")
     op.drop_table("user_affiliations")
     op.drop_table("provider_tins")
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.drop_index("ix_payments_tin_date")
+        batch_op.drop_index("ix_payments_date")
+
+    op.drop_table("payments")
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.drop_index("ix_documents_tin_kind")
         batch_op.drop_index("ix_documents_link")
@@ -360,17 +728,38 @@ def downgrade() -> None:
         batch_op.drop_index("ix_sessions_user")
 
     op.drop_table("sessions")
+    with op.batch_alter_table("pcp_assignments", schema=None) as batch_op:
+        batch_op.drop_index("ix_pcp_assignments_npi")
+        batch_op.drop_index("ix_pcp_assignments_member")
+
+    op.drop_table("pcp_assignments")
     op.drop_table("password_resets")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index("ix_notifications_user")
 
     op.drop_table("notifications")
+    op.drop_table("network_participation")
+    with op.batch_alter_table("coverage_spans", schema=None) as batch_op:
+        batch_op.drop_index("ix_coverage_spans_member")
+
+    op.drop_table("coverage_spans")
+    op.drop_table("claim_reports")
+    with op.batch_alter_table("care_plans", schema=None) as batch_op:
+        batch_op.drop_index("ix_care_plans_member")
+
+    op.drop_table("care_plans")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_index("ix_users_email")
 
     op.drop_table("users")
+    op.drop_table("sign_in_address_failures")
     op.drop_table("providers")
+    op.drop_table("plans")
     op.drop_table("organizations")
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.drop_index("ix_members_name_dob")
+
+    op.drop_table("members")
     op.drop_table("mail_outbox")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_record")

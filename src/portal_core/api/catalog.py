@@ -1,0 +1,14 @@
+"""Every route of every area, by client method: what the app mounts and the remote client reads."""
+
+from __future__ import annotations
+
+from portal_core.api import audit, claims, documents, identity, members, reviews, users
+from portal_core.api.spec import Route
+
+AREAS = (identity, users, reviews, members, claims, documents, audit)
+"""The router modules, in the order the app mounts them (and the OpenAPI schema lists them)."""
+
+ROUTES_BY_METHOD: dict[str, Route] = {
+    route.method: route for area in AREAS for route in area.ROUTES
+}
+"""The route serving each `PortalClient` method."""

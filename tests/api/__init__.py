@@ -1,0 +1,1 @@
+"""API tests: authentication, throttling, errors and the OpenAPI schema."""

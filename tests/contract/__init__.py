@@ -1,0 +1,1 @@
+"""Contract tests: the same scenarios through LocalClient and RemoteClient."""
