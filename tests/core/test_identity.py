@@ -41,7 +41,6 @@ from portal_core.store.engine import Database
 from portal_core.store.schema import (
     audit_log,
     mail_outbox,
-    metadata,
     notifications,
     sessions,
     user_affiliations,
@@ -423,15 +422,6 @@ def test_registration_needs_proof_of_the_tin(
     assert len(audit_rows(db, "identity.prove_tin")) == 2
     with db.read() as conn:
         assert conn.execute(select(users.c.id)).first() is None
-
-
-@pytest.mark.skipif("claims" in metadata.tables, reason="the claims table now exists")
-def test_claim_proof_is_refused_until_claims_exist(identity: IdentityService, tins: None) -> None:
-    proof = RegistrationProof(claim_number="C2026000123456", paid_amount="120.00")
-    with pytest.raises(ValidationFailed) as caught:
-        identity.register(registration("first.reg", proof=proof))
-    assert caught.value.field == "claim_number"
-    assert "registration code" in caught.value.message
 
 
 def test_username_rules_and_case_free_uniqueness(
