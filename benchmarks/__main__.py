@@ -25,8 +25,9 @@ RESULTS = HERE / "RESULTS.md"
 def build_database() -> Path:
     """The large demo database, seeded once."""
     database = DATA / "portal.sqlite3"
-    if database.exists():
+    if database.exists() and _schema_is_current(database):
         return database
+    database.unlink(missing_ok=True)
     DATA.mkdir(mode=0o700, exist_ok=True)
     portal = str(Path(sys.executable).with_name("portal"))
     env = dict(os.environ, PORTAL_DATA_DIR=str(DATA), PORTAL_CONFIG=str(DATA / "none.toml"))
@@ -35,6 +36,20 @@ def build_database() -> Path:
         subprocess.run([portal, *args], env=env, check=True)
     print(f"built {database} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return database
+
+
+def _schema_is_current(database: Path) -> bool:
+    """True when the saved database has every table of today's schema (else it is rebuilt)."""
+    from sqlalchemy import create_engine, inspect
+
+    from portal_core.store.schema import metadata
+
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as conn:
+            return set(metadata.tables) <= set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
 
 
 def _cell(figure: Figure, value: float) -> str:

@@ -22,11 +22,13 @@ from textual.reactive import var
 from textual.screen import Screen
 
 from portal_core.errors import PortalError, SessionExpired
-from portal_tui.commands import PortalCommands
+from portal_tui.commands import PortalCommands, RecordCommands
 from portal_tui.menus import MENUS, MENUS_BY_MODE
 from portal_tui.messages import (
     AccountChanged,
     MenuChosen,
+    OpenClaim,
+    OpenMember,
     OpenReview,
     OpenUser,
     SessionLost,
@@ -67,7 +69,7 @@ class PortalApp(App[None]):
     """The provider portal in the terminal."""
 
     TITLE = "Provider portal"
-    COMMANDS = App.COMMANDS | {PortalCommands}
+    COMMANDS = App.COMMANDS | {PortalCommands, RecordCommands}
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         SIGN_IN_MODE: LoginScreen,
         **{menu.mode: _menu_screen(menu.mode) for menu in MENUS},
@@ -92,7 +94,7 @@ class PortalApp(App[None]):
     | Key(s) | Id | Description |
     | :- | :- | :- |
     | ? | app.help | Every key of the current screen. |
-    | ctrl+p | app.palette | Command palette: go to a menu, open a user or a review. |
+    | ctrl+p | app.palette | Palette: go to a menu; open a user, a review, a claim, a member. |
     | ctrl+l | app.lock | Lock the screen now. |
     | ctrl+o | app.sign_out | Sign out. |
     | 1-9, 0, f2-f4 | menu.NAME | Switch menu. |
@@ -243,6 +245,16 @@ class PortalApp(App[None]):
         """Jump to the active TIN's open review campaign."""
         await self.action_menu("reviews")
         self.screen_stack[0].post_message(OpenReview())
+
+    async def open_claim(self, claim_number: str) -> None:
+        """Jump to a claim in the claims menu."""
+        await self.action_menu("claims")
+        self.screen_stack[0].post_message(OpenClaim(claim_number))
+
+    async def open_member(self, member_id: str) -> None:
+        """Jump to a member in the members menu."""
+        await self.action_menu("members")
+        self.screen_stack[0].post_message(OpenMember(member_id))
 
     def action_help(self) -> None:
         from portal_tui.screens.help import HelpScreen

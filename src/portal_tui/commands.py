@@ -1,7 +1,9 @@
-"""The command palette's portal commands: go to any menu, open a user, open the review."""
+"""The command palette's portal commands: go to any menu, open a user or the review, and jump
+straight to a claim number or member ID typed in."""
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -76,3 +78,46 @@ class PortalCommands(Provider):
                     help="Find the user in the Users menu",
                 )
                 break
+
+
+CLAIM_NUMBER = re.compile(r"C\d{13}")
+"""A claim number as typed in the palette (`C` + year + 9 digits; the service checks it again)."""
+
+MEMBER_ID = re.compile(r"[A-Z]{1,3}\d{8,9}")
+"""A member ID as typed in the palette (1-3 letters and 8-9 digits)."""
+
+
+class RecordCommands(Provider):
+    """Jump straight to a claim number or a member ID typed in the palette."""
+
+    @property
+    def portal(self) -> PortalApp:
+        from portal_tui.app import PortalApp
+
+        assert isinstance(self.app, PortalApp)
+        return self.app
+
+    async def search(self, query: str) -> Hits:
+        if not self.portal.signed_in or self.portal.locked:
+            return
+        typed = query.strip().upper()
+        for prefix in ("OPEN CLAIM ", "CLAIM ", "OPEN MEMBER ", "MEMBER "):
+            if typed.startswith(prefix):
+                typed = typed[len(prefix) :].strip()
+                break
+        if CLAIM_NUMBER.fullmatch(typed):
+            yield Hit(
+                1.0,
+                f"Open claim {typed}",
+                partial(self.portal.open_claim, typed),
+                text=f"Open claim {typed}",
+                help="The claim's detail in the Claims menu",
+            )
+        elif MEMBER_ID.fullmatch(typed):
+            yield Hit(
+                1.0,
+                f"Open member {typed}",
+                partial(self.portal.open_member, typed),
+                text=f"Open member {typed}",
+                help="The member's coverage, PCP and care plans in the Members menu",
+            )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from rich.text import Text
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 """C0 and C1 control characters except tab and newline (which lay text out)."""
 
@@ -20,3 +22,9 @@ def printable(text: str) -> str:
 def one_line(text: str) -> str:
     """`printable(text)` on one line: newlines and tabs become spaces (for table cells)."""
     return printable(text).replace("\n", " ").replace("\t", " ")
+
+
+def plain_label(text: str) -> Text:
+    """`printable(text)` as a label for a Select, OptionList or Checkbox, which read a `str` as
+    markup: a TIN named `[b]Acme` shows as typed and the text keeps no markup style."""
+    return Text(printable(text))

@@ -57,3 +57,21 @@ class OpenUser(Message):
 
 class OpenReview(Message):
     """Open the active TIN's open review campaign, sent to the reviews screen."""
+
+
+class OpenClaim(Message):
+    """Open a claim by number (from the command palette), sent to the claims screen."""
+
+    def __init__(self, claim_number: str) -> None:
+        super().__init__()
+        self.claim_number = claim_number
+        """The claim number typed in the palette."""
+
+
+class OpenMember(Message):
+    """Open a member by member ID (from the command palette), sent to the members screen."""
+
+    def __init__(self, member_id: str) -> None:
+        super().__init__()
+        self.member_id = member_id
+        """The member ID typed in the palette."""

@@ -107,3 +107,54 @@ def big_practice(practice: Practice, services: Services) -> Practice:
                 )
             )
     return practice
+
+
+@dataclass
+class Demo:
+    """The small demo over a fresh copy of its database, with the records tests refer to."""
+
+    services: Services
+    world: Any
+    """`members_claims_world.World`: a member, claims and a denied claim of dr.rivera."""
+    make_app: Callable[..., PortalApp]
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory, migrated_template: Any) -> Any:
+    """The small demo, seeded once per session."""
+    import shutil
+
+    from conftest import START
+    from portal_core.clock import SettableClock
+    from portal_core.demo import Scale, seed
+    from portal_core.store.engine import Database
+
+    path = tmp_path_factory.mktemp("tui-demo") / "demo.sqlite3"
+    shutil.copyfile(migrated_template, path)
+    db = Database(f"sqlite:///{path}")
+    seed(db, Scale.SMALL, SettableClock(START))
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def demo(demo_file: Any, tmp_path: Any) -> Any:
+    """A copy of the seeded demo for one test, and an app factory over it."""
+    import shutil
+    from datetime import timedelta
+
+    from conftest import START
+    from core.members_claims_world import world
+    from portal_core.clock import SettableClock
+    from portal_core.store.engine import Database
+
+    path = tmp_path / "demo.sqlite3"
+    shutil.copyfile(demo_file, path)
+    db = Database(f"sqlite:///{path}")
+    services = Services(db, SettableClock(START + timedelta(minutes=5)))
+
+    def make(**settings: Any) -> PortalApp:
+        return PortalApp(lambda: LocalClient(services), Settings(**settings))
+
+    yield Demo(services, world(db), make)
+    db.dispose()

@@ -79,7 +79,7 @@ async def test_lists_have_the_focus_when_their_menu_opens(make_app, practice: Pr
         await pilot.press("slash", "escape")
         await settle(pilot, lambda: getattr(app.focused, "id", None) == "users-table")
         table = app.screen.query_one(ResultTable)
-        await settle(pilot, lambda: table.total == 1 and not table.loading)
+        await settle(pilot, lambda: table.total == 1 and not table.fetching)
         await pilot.press("enter")
         await settle(pilot, lambda: isinstance(app.screen, UserDetailScreen))
 
@@ -163,11 +163,20 @@ def test_printable_shows_control_characters():
 def test_every_menu_guide_exists_and_keys_md_lists_every_binding_id():
     from textual.binding import Binding
 
+    from portal_tui.modals import claim_request, upload_files
     from portal_tui.screens import (
+        claim_detail,
+        claim_requests,
+        claims,
+        denied_claims,
         documents,
         help,
         home,
         login,
+        member_detail,
+        member_lookups,
+        members,
+        payments,
         recover,
         register,
         review_worklist,
@@ -180,7 +189,18 @@ def test_every_menu_guide_exists_and_keys_md_lists_every_binding_id():
     from portal_tui.screens.base import TypeAheadForm
     from portal_tui.widgets.result_table import ResultTable
 
-    for name in ("README", "sign-in", "home", "users", "reviews", "settings", "documents", "keys"):
+    for name in (
+        "README",
+        "sign-in",
+        "home",
+        "users",
+        "reviews",
+        "settings",
+        "documents",
+        "keys",
+        "members",
+        "claims",
+    ):
         assert guide_path(name).is_file(), name
     keys = guide_path("keys").read_text(encoding="utf-8")
     classes = [
@@ -200,6 +220,20 @@ def test_every_menu_guide_exists_and_keys_md_lists_every_binding_id():
         documents.DocumentsScreen,
         settings.SettingsScreen,
         help.HelpScreen,
+        members.MembersScreen,
+        member_detail.MemberDetailScreen,
+        member_lookups.BatchEligibilityScreen,
+        member_lookups.NetworkCheckScreen,
+        member_lookups.PcpPanelScreen,
+        claims.ClaimSearchScreen,
+        claim_detail.ClaimDetailScreen,
+        denied_claims.DeniedWorklistScreen,
+        denied_claims.DeniedClaimsScreen,
+        claim_requests.OpenRequestsScreen,
+        payments.PaymentSearchScreen,
+        payments.PaymentDetailScreen,
+        claim_request.ClaimRequestModal,
+        upload_files.UploadFilesModal,
     ]
     ids = {
         b.id

@@ -41,7 +41,7 @@ async def open_worklist(pilot, app: PortalApp) -> ResultTable:
         pilot,
         lambda: (
             isinstance(app.screen, ReviewWorklistScreen)
-            and not app.screen.query_one(ResultTable).loading
+            and not app.screen.query_one(ResultTable).fetching
         ),
     )
     return app.screen.query_one(ResultTable)
@@ -81,7 +81,7 @@ async def test_selection_and_bulk_over_filter(make_app, practice: Practice, serv
         # Filter on "staff." then keep everything the filter matches.
         await pilot.press("slash")
         app.screen.query_one("#worklist-text", Input).value = "staff."
-        await settle(pilot, lambda: table.total == 5 and not table.loading)
+        await settle(pilot, lambda: table.total == 5 and not table.fetching)
         await pilot.press("enter", "b")
         await settle(pilot, lambda: "Decide all 5 items" in screen_text(app))
         await pilot.press("enter")  # Keep
@@ -136,6 +136,6 @@ async def test_thousands_of_items_page_in_lazily(make_app, big_practice: Practic
         assert len(table.rows) < 607  # only the first page is held
         assert "Row 1 of 607" in table.status_text
         await pilot.press("end")
-        await settle(pilot, lambda: len(table.rows) == 607 and not table.loading)
+        await settle(pilot, lambda: len(table.rows) == 607 and not table.fetching)
         assert table.cursor == 606
         assert "Row 607 of 607" in table.status_text

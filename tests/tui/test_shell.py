@@ -54,10 +54,10 @@ async def test_menus_by_number_key_and_not_built_screens(make_app, practice: Pra
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot)
-        await pilot.press("3")
-        await settle(pilot, lambda: app.current_mode == "claims")
-        assert "Claims is not built yet" in screen_text(app)
-        assert "claims and payments issue" in screen_text(app)
+        await pilot.press("5")
+        await settle(pilot, lambda: app.current_mode == "preauth")
+        assert "Preauth is not built yet" in screen_text(app)
+        assert "preauthorization issue" in screen_text(app)
         await pilot.press("1")
         await settle(pilot, lambda: app.current_mode == "home")
 

@@ -55,7 +55,7 @@ def test_review_worklist(snap_compare: Any, practice: Practice, services: Servic
             pilot,
             lambda: (
                 isinstance(app.screen, ReviewWorklistScreen)
-                and not app.screen.query_one(ResultTable).loading
+                and not app.screen.query_one(ResultTable).fetching
             ),
         )
         await pilot.press("y", "space")

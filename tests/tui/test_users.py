@@ -19,7 +19,7 @@ async def open_users(pilot, app: PortalApp) -> ResultTable:
     await pilot.press("f2")
     await settle(
         pilot,
-        lambda: app.current_mode == "users" and not app.screen.query_one(ResultTable).loading,
+        lambda: app.current_mode == "users" and not app.screen.query_one(ResultTable).fetching,
     )
     return app.screen.query_one(ResultTable)
 
@@ -39,11 +39,11 @@ async def test_filter_narrows_the_list(make_app, practice: Practice):
         assert "staff.01" in screen_text(app)
         await pilot.press("slash")
         app.screen.query_one("#users-text", Input).value = "lou"
-        await settle(pilot, lambda: table.total == 1 and not table.loading)
+        await settle(pilot, lambda: table.total == 1 and not table.fetching)
         assert "lou.locked" in screen_text(app)
         assert "staff.01" not in screen_text(app)
         app.screen.query_one("#users-text", Input).value = "nobody-by-this-name"
-        await settle(pilot, lambda: table.total == 0 and not table.loading)
+        await settle(pilot, lambda: table.total == 0 and not table.fetching)
         assert "No user matches." in screen_text(app)
 
 

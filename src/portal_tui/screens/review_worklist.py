@@ -236,13 +236,17 @@ class ReviewWorklistScreen(MenuScreen):
     @work(exclusive=True, group="worklist-campaign")
     async def refresh_campaign(self) -> None:
         """Fetch the campaign's progress."""
+        status = self.campaign.status
         try:
             self.campaign = await self.client.get_campaign(self.campaign.id)
         except PortalError as error:
             self.report(error)
             return
         self._show_progress()
-        self.refresh_bindings()
+        if self.campaign.status != status:
+            # Decisions and sign-off leave the footer once signed off; rebuilding the footer
+            # after every decision cost more than the decision's own repaint.
+            self.refresh_bindings()
 
     # -- deciding ---------------------------------------------------------------------------------
     def _targets(self) -> list[ReviewItem]:
@@ -252,24 +256,36 @@ class ReviewWorklistScreen(MenuScreen):
         current = self.table.current
         return [current] if current is not None else []
 
-    @work(group="worklist-dialog")
-    async def action_decide(self, kind_name: str) -> None:
+    def action_decide(self, kind_name: str) -> None:
         """Decide the selection (or the item under the cursor)."""
-        from portal_core.models.reviews import ReviewDecisionKind
+        from portal_core.models.reviews import ReviewDecision, ReviewDecisionKind
 
         targets = self._targets()
         if not targets:
             return
         kind = ReviewDecisionKind(kind_name)
+        if kind is ReviewDecisionKind.KEEP:
+            # Nothing to ask: repaint in this key's handler, so the next frame shows it.
+            self._decide(targets, ReviewDecision(decision=kind))
+        else:
+            self._ask_and_decide(kind, targets)
+
+    @work(group="worklist-dialog")
+    async def _ask_and_decide(self, kind: ReviewDecisionKind, targets: list[ReviewItem]) -> None:
+        """Ask what the decision needs, then decide."""
         who = targets[0].username if len(targets) == 1 else f"{len(targets)} selected users"
         decision = await self._ask_decision(kind, who, targets)
-        if decision is None:
-            return
+        if decision is not None:
+            self._decide(targets, decision)
+
+    def _decide(self, targets: list[ReviewItem], decision: ReviewDecision) -> None:
+        """Show the decision at once, move on, and record it once the frame is painted."""
         self._apply_locally(targets, decision)
-        self.send_decision(decision, [t.id for t in targets], targets)
         if len(targets) == 1 and not self.table.selected:
             self.table.action_cursor_down()
         self.table.clear_selection()
+        # The write starts after the repaint, so the key's frame does not wait on the database.
+        self.call_after_refresh(self.send_decision, decision, [t.id for t in targets], targets)
 
     async def _ask_decision(
         self, kind: ReviewDecisionKind, who: str, targets: list[ReviewItem]

@@ -15,7 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from portal_core.errors import PortalError, SessionExpired
 from portal_core.rules.identifiers import format_tin
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import printable
+from portal_tui.display_text import plain_label, printable
 from portal_tui.messages import AccountChanged
 from portal_tui.screens.base import MenuScreen
 
@@ -49,11 +49,11 @@ class SettingsScreen(MenuScreen):
     def compose_content(self) -> ComposeResult:
         account = self.account
         tins = [
-            (f"{format_tin(r.tin)} {printable(r.tin_name)}", r.tin)
+            (plain_label(f"{format_tin(r.tin)} {r.tin_name}"), r.tin)
             for r in account.roles
             if r.status == "active"
         ]
-        themes = [(name, name) for name in self.portal.portal_themes]
+        themes = [(plain_label(name), name) for name in self.portal.portal_themes]
         yield Static("Settings", classes="screen-title")
         with VerticalScroll(id="settings-body"):
             with Vertical(classes="section", id="sec-look"):

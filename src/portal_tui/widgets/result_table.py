@@ -16,7 +16,7 @@ from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -25,6 +25,18 @@ from textual.strip import Strip
 from portal_tui.display_text import one_line
 
 RowT = TypeVar("RowT")
+
+
+@dataclass(frozen=True)
+class _LineStyles:
+    """The styles lines are drawn in, resolved once per repaint."""
+
+    base: Style
+    header: Style
+    status: Style
+    selected: Style
+    cursor: Style
+
 
 PREFETCH_ROWS = 50
 """Ask for the next page when the cursor comes this close to the last row held."""
@@ -75,6 +87,8 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         background: $surface;
         color: $foreground;
         scrollbar-gutter: stable;
+        /* Lines are cut to the width: a horizontal scrollbar would only hide the status line. */
+        overflow-x: hidden;
     }
     ResultTable > .result-table--header { text-style: bold; color: $primary; background: $panel; }
     ResultTable > .result-table--cursor { background: $block-cursor-blurred-background; }
@@ -157,10 +171,15 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         """How many rows match in all, when known."""
         self.next_cursor: str | None = None
         """Where the next page starts; None when all rows are held."""
-        self.loading = True
-        """True while a page is being fetched."""
+        self.fetching = True
+        """True while a page is being fetched (shown in the status line; not Textual's `loading`,
+        which would cover the table and make it unfocusable)."""
         self._index: dict[Hashable, int] = {}
         self._pending_last = False
+        self._widths_for: tuple[int, list[int]] = (-1, [])
+        """Column widths for the last width drawn (the width rarely changes, rows do)."""
+        self._styles: _LineStyles | None = None
+        """The styles of one `render_lines` pass (resolving them costs more than a line)."""
 
     # -- data in (from the screen) -------------------------------------------------------------
     def reset(self) -> None:
@@ -170,7 +189,7 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         self.selected.clear()
         self.total = None
         self.next_cursor = None
-        self.loading = True
+        self.fetching = True
         self._pending_last = False
         self.cursor = 0
         self._sync_size()
@@ -187,7 +206,7 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         self.next_cursor = next_cursor
         if total is not None:
             self.total = total
-        self.loading = False
+        self.fetching = False
         self._sync_size()
         self.refresh()
         if self._pending_last:
@@ -199,7 +218,7 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
 
     def stop_loading(self) -> None:
         """A fetch failed: stop saying "Loading…" (the screen shows why)."""
-        self.loading = False
+        self.fetching = False
         self._pending_last = False
         self.refresh()
 
@@ -209,7 +228,7 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
             index = self._index.get(self.row_key(row))
             if index is not None:
                 self.rows[index] = row
-        self.refresh()
+                self._refresh_row(index)
 
     @property
     def current(self) -> RowT | None:
@@ -222,8 +241,9 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
 
     def clear_selection(self) -> None:
         """Unselect every row."""
-        self.selected.clear()
-        self.refresh()
+        if self.selected:
+            self.selected.clear()
+            self.refresh()
 
     # -- drawing -------------------------------------------------------------------------------
     @property
@@ -231,17 +251,54 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         return max(self.size.height - 2, 1)
 
     def _sync_size(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.rows) + 2)
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows) + 2)
 
     def on_resize(self) -> None:
         self._sync_size()
 
     def _widths(self, width: int) -> list[int]:
+        known_width, widths = self._widths_for
+        if known_width == width:
+            return widths
         mark = 2 if self.selectable else 0
         fixed = sum(c.width + 1 for c in self.columns if c.width) + mark
         flexible = [c for c in self.columns if not c.width]
         share = max((width - fixed - len(flexible)) // len(flexible), 4) if flexible else 0
-        return [c.width or share for c in self.columns]
+        widths = [c.width or share for c in self.columns]
+        self._widths_for = (width, widths)
+        return widths
+
+    def _refresh_row(self, index: int) -> None:
+        """Repaint the line of one row, when it is on screen."""
+        y = index - self.scroll_offset.y + 1
+        if 1 <= y < self.size.height - 1:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _refresh_status(self) -> None:
+        """Repaint the status line."""
+        self.refresh(Region(0, self.size.height - 1, self.size.width, 1))
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Resolve the styles once for the lines of this pass, not once per line.
+        self._styles = self._resolve_styles()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._styles = None
+
+    def _line_styles(self) -> _LineStyles:
+        return self._styles if self._styles is not None else self._resolve_styles()
+
+    def _resolve_styles(self) -> _LineStyles:
+        base = self.rich_style
+        component = self.get_component_rich_style
+        return _LineStyles(
+            base=base,
+            header=base + component("result-table--header"),
+            status=base + component("result-table--status"),
+            selected=component("result-table--selected"),
+            cursor=component("result-table--cursor"),
+        )
 
     def _line(self, cells: list[str], widths: list[int], mark: str, width: int) -> str:
         text = mark + " ".join(
@@ -250,40 +307,44 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         return set_cell_size(text, width)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         widths = self._widths(width)
-        base = self.rich_style
+        styles = self._line_styles()
+        base = styles.base
         if y == 0:
-            style = base + self.get_component_rich_style("result-table--header")
             titles = [c.title for c in self.columns]
             return Strip(
-                [Segment(self._line(titles, widths, "  " if self.selectable else "", width), style)]
+                [
+                    Segment(
+                        self._line(titles, widths, "  " if self.selectable else "", width),
+                        styles.header,
+                    )
+                ]
             )
         if y == self.size.height - 1:
-            style = base + self.get_component_rich_style("result-table--status")
-            return Strip([Segment(set_cell_size(" " + self.status_text, width), style)])
+            return Strip([Segment(set_cell_size(" " + self.status_text, width), styles.status)])
         index = self.scroll_offset.y + y - 1
         if index >= len(self.rows):
-            if index == 0 and not self.loading:
+            if index == 0 and not self.fetching:
                 return Strip([Segment(set_cell_size(" " + self.empty_text, width), base)])
             return Strip.blank(width, base)
         row = self.rows[index]
         selected = self.row_key(row) in self.selected
         style = base
         if selected:
-            style += self.get_component_rich_style("result-table--selected")
+            style += styles.selected
         if index == self.cursor:
-            style += self.get_component_rich_style("result-table--cursor")
+            style += styles.cursor
         mark = ("● " if selected else "  ") if self.selectable else ""
         cells = [one_line(c.value(row)) for c in self.columns]
-        return Strip([Segment(self._line(cells, widths, mark, width), Style.combine([style]))])
+        return Strip([Segment(self._line(cells, widths, mark, width), style)])
 
     @property
     def status_text(self) -> str:
         """Position, count, selection and loading, in words."""
         held = len(self.rows)
         if held == 0:
-            return "Loading…" if self.loading else "No rows"
+            return "Loading…" if self.fetching else "No rows"
         count = (
             f"{self.total:,}"
             if self.total is not None
@@ -292,7 +353,7 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         parts = [f"Row {self.cursor + 1:,} of {count}"]
         if self.selected:
             parts.append(f"{len(self.selected):,} selected")
-        if self.loading:
+        if self.fetching:
             parts.append("Loading…")
         return " · ".join(parts)
 
@@ -301,9 +362,16 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         top = self.scroll_offset.y
         if new < top:
             self.scroll_to(y=new, animate=False, immediate=True)
+            self.refresh()
         elif new >= top + self._body_height:
             self.scroll_to(y=new - self._body_height + 1, animate=False, immediate=True)
-        self.refresh()
+            self.refresh()
+        else:
+            # Only the line left, the line reached and the position change: a key repaints three
+            # lines, not the screenful.
+            self._refresh_row(old)
+            self._refresh_row(new)
+            self._refresh_status()
         self._maybe_fetch()
         if 0 <= new < len(self.rows):
             self.post_message(self.Highlighted(self, self.rows[new]))  # type: ignore[arg-type]
@@ -312,11 +380,11 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         return max(0, min(value, len(self.rows) - 1)) if self.rows else 0
 
     def _maybe_fetch(self) -> None:
-        if self.loading or self.next_cursor is None:
+        if self.fetching or self.next_cursor is None:
             return
         if self.cursor >= len(self.rows) - PREFETCH_ROWS or self._pending_last:
-            self.loading = True
-            self.refresh()
+            self.fetching = True
+            self._refresh_status()
             self.post_message(self.NeedMore(self, self.next_cursor))  # type: ignore[arg-type]
 
     def action_cursor_down(self) -> None:
@@ -354,8 +422,9 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
             self.selected.discard(key)
         else:
             self.selected.add(key)
+        self._refresh_row(self.cursor)
+        self._refresh_status()
         self.cursor += 1
-        self.refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_selection":

@@ -1,0 +1,209 @@
+"""Claims: the search form with its four ways (claim number; member + service dates; TIN or NPI +
+status + dates; payment number), results lazily paged; enter opens a claim. From here, the
+denied-claims worklist and, for customer service, the open inquiries and appeals."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Input, Label, Select, Static
+
+from portal_core.errors import PortalError
+from portal_tui.assets import stylesheet
+from portal_tui.claim_text import claim_row_status
+from portal_tui.display_text import printable
+from portal_tui.member_text import money
+from portal_tui.messages import OpenClaim
+from portal_tui.screens.base import MenuScreen
+from portal_tui.screens.members import end_if_expired
+from portal_tui.widgets.result_table import Column, ResultTable
+
+if TYPE_CHECKING:
+    from portal_core.models.claims import ClaimSearch, ClaimSummary
+
+PAGE_SIZE = 100
+"""Claims fetched per page."""
+
+STATUS_CHOICES = [
+    (status, status) for status in ("received", "pending", "paid", "denied", "adjusted", "rejected")
+]
+
+CLAIM_COLUMNS: list[Column[ClaimSummary]] = [
+    Column("Claim", 14, lambda c: c.claim_number),
+    Column("Service", 10, lambda c: f"{c.service_from:%m/%d/%Y}"),
+    Column("Member", 0, lambda c: c.member_name),
+    Column("Status", 12, claim_row_status),
+    Column("Billed", 10, lambda c: money(c.billed)),
+    Column("Paid", 10, lambda c: money(c.paid)),
+]
+
+
+def field(label: str, field_id: str, placeholder: str, width: int) -> tuple[Label, Input]:
+    """A labelled one-line field."""
+    box = Input(placeholder=placeholder, id=field_id, compact=True)
+    box.styles.width = width
+    return Label(label, classes="field-label"), box
+
+
+class ClaimSearchScreen(MenuScreen):
+    """Search claims one of four ways; results page in as the cursor goes down."""
+
+    MENU = "claims"
+    GUIDE = "claims"
+    CSS_PATH = stylesheet("claims")
+    AUTO_FOCUS = "#claims-table"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "search", "Search", id="claims.search"),
+        Binding("slash", "form", "Form", id="claims.form"),
+        Binding("escape", "to_table", "List", show=False, id="claims.to_table"),
+        Binding("f6", "denied", "Denied", id="claims.denied"),
+        Binding("f7", "queue", "Open requests", id="claims.queue"),
+    ]
+    """
+    | Key(s) | Id | Description |
+    | :- | :- | :- |
+    | enter, ctrl+s | claims.search | Search with the form. |
+    | / | claims.form | Back to the form (from the list). |
+    | escape | claims.to_table | To the list (from the form). |
+    | f6 | claims.denied | The denied-claims worklist. |
+    | f7 | claims.queue | Open inquiries and appeals (customer service). |
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.search_shown: ClaimSearch | None = None
+        """The search of the list shown."""
+
+    def compose_content(self) -> ComposeResult:
+        yield Static("Claims", classes="screen-title")
+        with Horizontal(classes="field-row"):
+            yield from field("Claim", "claim-number", "C2026000004326", 16)
+            yield from field("Member", "member-id", "NW100000007", 13)
+            yield from field("Payment", "payment-number", "EFT000001524", 14)
+        with Horizontal(classes="field-row"):
+            yield from field("TIN  ", "tin", "46-1234567", 12)
+            yield from field("NPI", "npi", "1234567893", 12)
+            yield Label("Status", classes="field-label")
+            yield Select[str](STATUS_CHOICES, prompt="any", id="status", compact=True)
+        with Horizontal(classes="field-row"):
+            yield from field("From ", "service-from", "2026-01-01", 12)
+            yield from field("To ", "service-to", "today", 12)
+        yield Static(
+            "/ goes to the form: fill one way in and press enter. f6 denied worklist.",
+            id="claims-message",
+            markup=False,
+        )
+        yield ResultTable["ClaimSummary"](
+            CLAIM_COLUMNS,
+            key=lambda c: c.claim_number,
+            empty_text="No claim matches.",
+            id="claims-table",
+        )
+
+    @property
+    def table(self) -> ResultTable[ClaimSummary]:
+        return self.query_one("#claims-table", ResultTable)
+
+    def on_mount(self) -> None:
+        self.table.stop_loading()
+
+    def value(self, field_id: str) -> str:
+        """A field's text, stripped."""
+        return self.query_one(f"#{field_id}", Input).value.strip()
+
+    def search_from_form(self) -> ClaimSearch:
+        """The search the form describes (the service checks every field)."""
+        from portal_core.models.claims import ClaimSearch
+
+        status = self.query_one("#status", Select).value
+        return ClaimSearch(
+            claim_number=self.value("claim-number") or None,
+            member_id=self.value("member-id") or None,
+            tin=self.value("tin").replace("-", "") or None,
+            npi=self.value("npi") or None,
+            status=None if status is Select.NULL else str(status),
+            service_from=self.value("service-from") or None,
+            service_to=self.value("service-to") or None,
+            payment_number=self.value("payment-number") or None,
+        )
+
+    def say(self, text: str, error: bool = False) -> None:
+        """The line above the results (red for a problem)."""
+        message = self.query_one("#claims-message", Static)
+        message.update(printable(text))
+        message.set_class(error, "error")
+
+    @on(Input.Submitted)
+    def action_search(self) -> None:
+        self.search_shown = self.search_from_form()
+        self.load()
+
+    def action_form(self) -> None:
+        self.query_one("#claim-number", Input).focus()
+
+    def action_to_table(self) -> None:
+        self.table.focus()
+
+    @on(ResultTable.NeedMore, "#claims-table")
+    def _more(self, event: ResultTable.NeedMore) -> None:
+        self.load(event.after)
+
+    @work(exclusive=True, group="claims")
+    async def load(self, after: str | None = None) -> None:
+        """Fetch the first page of the search (or the page after `after`)."""
+        search = self.search_shown
+        if search is None:
+            return
+        table = self.table
+        if after is None:
+            table.reset()
+            self.say("Searching…")
+        try:
+            page = await self.client.search_claims(search, after=after, limit=PAGE_SIZE)
+        except PortalError as error:
+            table.stop_loading()
+            self.say(error.message, error=True)
+            end_if_expired(self, error)
+            return
+        table.append_page(page.items, page.next_cursor, page.total)
+        if after is None:
+            self.say("Enter opens a claim; / goes back to the form.")
+            if page.items:
+                table.focus()
+
+    @on(ResultTable.Opened, "#claims-table")
+    def _opened(self, event: ResultTable.Opened) -> None:
+        self.open_claim(event.row.claim_number)  # type: ignore[attr-defined]
+
+    def open_claim(self, claim_number: str) -> None:
+        """Show one claim."""
+        from portal_tui.screens.claim_detail import ClaimDetailScreen
+
+        self.app.push_screen(ClaimDetailScreen(claim_number))
+
+    def on_open_claim(self, message: OpenClaim) -> None:
+        self.open_claim(message.claim_number)
+
+    def action_denied(self) -> None:
+        from portal_tui.screens.denied_claims import DeniedWorklistScreen
+
+        self.app.push_screen(DeniedWorklistScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "queue":
+            account = self.portal.account
+            return account is not None and account.payer_role is not None
+        return True
+
+    def action_queue(self) -> None:
+        from portal_tui.screens.claim_requests import OpenRequestsScreen
+
+        self.app.push_screen(OpenRequestsScreen())
+
+
+MENU_SCREEN = ClaimSearchScreen
+"""The screen the claims menu opens on."""

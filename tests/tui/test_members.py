@@ -1,0 +1,159 @@
+"""The members menu over the small demo: eligibility (and a malformed member ID), member detail
+with care plans (refused for billing users), batch eligibility, the PCP panel with export, and the
+in-network check."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual.widgets import Input, TextArea
+
+from portal_core.demo.catalog import DEMO_PASSWORD
+from portal_tui.app import PortalApp
+from portal_tui.screens.help import HelpScreen
+from portal_tui.screens.member_detail import MemberDetailScreen
+from portal_tui.screens.member_lookups import (
+    BatchEligibilityScreen,
+    NetworkCheckScreen,
+    PcpPanelScreen,
+)
+from portal_tui.screens.members import MembersScreen
+from portal_tui.widgets.result_table import ResultTable
+from tui.conftest import Demo
+from tui.driving import screen_text, settle, sign_in
+
+SIZE = (80, 24)
+
+
+async def open_members(pilot, app: PortalApp, username: str = "dr.rivera") -> MembersScreen:
+    await sign_in(pilot, username, DEMO_PASSWORD)
+    await pilot.press("8")
+    await settle(pilot, lambda: isinstance(app.screen, MembersScreen))
+    assert isinstance(app.screen, MembersScreen)
+    await settle(pilot, lambda: getattr(app.focused, "id", None) == "members-result")
+    return app.screen
+
+
+def fill(screen, **values: str) -> None:
+    for field_id, value in values.items():
+        screen.query_one(f"#{field_id.replace('_', '-')}", Input).value = value
+
+
+async def test_eligibility_lookup_then_member_detail(demo: Demo):
+    app = demo.make_app()
+    world = demo.world
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_members(pilot, app)
+        fill(screen, member_id=world.member_id, birth_date=f"{world.birth_date:%m/%d/%Y}")
+        screen.query_one("#birth-date", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: "COVERED" in screen_text(app))
+        text = screen_text(app)
+        assert world.member_id in text
+        assert "PCP" in text and "Network" in text
+        await pilot.press("question_mark")  # the focus left the form: `?` is help, not text
+        await settle(pilot, lambda: isinstance(app.screen, HelpScreen))
+        assert app.screen.guide == "members"
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, MembersScreen))
+        await pilot.press("f9")
+        await settle(
+            pilot,
+            lambda: isinstance(app.screen, MemberDetailScreen) and bool(app.screen.care_plans),
+        )
+        text = screen_text(app)
+        assert "Coverage" in text
+        assert "Care plans" in text
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, MembersScreen))
+
+
+async def test_malformed_member_id_is_a_plain_message(demo: Demo):
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_members(pilot, app)
+        fill(screen, member_id="12-bad", birth_date="1961-03-02")
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "member ID" in screen_text(app).replace("\n", " "))
+        assert screen.result is None
+        assert "COVERED" not in screen_text(app)
+
+
+async def test_billing_users_see_no_care_plans(demo: Demo):
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "billing.acme", DEMO_PASSWORD)
+        await app.open_member(demo.world.member_id)
+        await settle(
+            pilot,
+            lambda: (
+                isinstance(app.screen, MemberDetailScreen)
+                and "not shown to you" in screen_text(app)
+            ),
+        )
+        assert app.screen.care_plans == []
+        assert "Problems" not in screen_text(app)
+
+
+async def test_batch_eligibility_answers_each_line(demo: Demo):
+    app = demo.make_app()
+    world = demo.world
+    async with app.run_test(size=SIZE) as pilot:
+        await open_members(pilot, app)
+        await pilot.press("f6")
+        await settle(pilot, lambda: isinstance(app.screen, BatchEligibilityScreen))
+        app.screen.query_one(
+            "#batch-lines", TextArea
+        ).text = f"{world.member_id}, {world.birth_date:%Y-%m-%d}\nNW999999999, 1970-01-01\n"
+        await pilot.press("ctrl+s")
+        table = app.screen.query_one("#batch-results", ResultTable)
+        await settle(pilot, lambda: table.total == 2)
+        text = screen_text(app)
+        assert world.member_id in text
+        assert "No member matches" in text
+
+
+async def test_pcp_panel_lists_and_exports_a_private_file(demo: Demo, tmp_path: Path):
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_members(pilot, app)
+        await pilot.press("f8")
+        await settle(pilot, lambda: isinstance(app.screen, PcpPanelScreen))
+        screen = app.screen
+        fill(screen, panel_npi=demo.world.rivera_npi)
+        await pilot.press("enter")
+        table = screen.query_one("#panel-table", ResultTable)
+        await settle(pilot, lambda: not table.fetching and len(table.rows) > 0)
+        assert demo.world.member_id in {m.member_id for m in table.rows}
+        await pilot.press("x")
+        await settle(pilot, lambda: bool(app.screen.query("#path")))
+        target = tmp_path / "panel.csv"
+        app.screen.query_one("#path", Input).value = str(target)
+        await pilot.press("enter")
+        await settle(pilot, lambda: target.exists() and "Saved to" in screen_text(app))
+        assert os.stat(target).st_mode & 0o777 == 0o600
+        assert "member_id" in target.read_text().splitlines()[0]
+
+
+async def test_in_network_check_and_a_bad_npi(demo: Demo):
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_members(pilot, app)
+        await pilot.press("f7")
+        await settle(pilot, lambda: isinstance(app.screen, NetworkCheckScreen))
+        screen = app.screen
+        from textual.widgets import Select
+
+        picker = screen.query_one("#network-plan", Select)
+        await settle(pilot, lambda: len(picker._options) > 1)
+        picker.value = picker._options[1][1]
+        fill(screen, network_npi="123")
+        screen.query_one("#network-npi", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: "NPI" in str(screen.query_one("#network-message").render()))
+        assert "IN NETWORK" not in screen_text(app)
+        fill(screen, network_npi=demo.world.rivera_npi)
+        await pilot.press("enter")
+        await settle(pilot, lambda: "Why" in screen_text(app))
+        assert "NETWORK" in screen_text(app)

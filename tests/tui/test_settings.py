@@ -1,0 +1,224 @@
+"""The settings menu: two-step sign-in, default TIN, notifications, another TIN, consolidation, who
+manages my access, the administrator handover; and TIN names in Selects shown as typed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pyotp
+from sqlalchemy import insert, select
+from textual.widgets import Checkbox, Input, Select, Static
+
+from builders import PASSWORD, add_tin, add_user
+from portal_core.clock import SettableClock
+from portal_core.models.identity import Role
+from portal_core.services import Services
+from portal_core.store.schema import admin_handovers, user_roles, users
+from portal_tui.app import PortalApp
+from tui.conftest import Practice
+from tui.driving import screen_text, settle, sign_in
+
+OTHER_TIN = "555443333"
+WHEN = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def fill(screen, **values: str) -> None:
+    for name, value in values.items():
+        screen.query_one(f"#{name}", Input).value = value
+
+
+def answer(app: PortalApp, answer_id: str) -> str:
+    return str(app.screen.query_one(f"#{answer_id}", Static).render())
+
+
+async def press_and_wait(pilot, button_id: str, answer_id: str) -> str:
+    """Press a settings button and wait for its section's answer; returns it."""
+    app = pilot.app
+    app.screen.query_one(f"#{answer_id}", Static).update("")
+    app.screen.query_one(f"#{button_id}").press()
+    await settle(pilot, lambda: answer(app, answer_id) not in ("", "Working…"))
+    return answer(app, answer_id)
+
+
+async def open_settings(pilot, username: str = "ada.admin") -> None:
+    app = pilot.app
+    await sign_in(pilot, username)
+    await pilot.press("f4")
+    await settle(pilot, lambda: app.current_mode == "settings")
+    # The server-side parts (administrators, offers, outbox) have loaded.
+    await settle(pilot, lambda: answer(app, "admins") != "")
+    await pilot.pause()
+
+
+def user_value(services: Services, username: str, column: str):
+    with services.db.read() as conn:
+        return conn.execute(
+            select(users.c[column]).where(users.c.username == username)
+        ).scalar_one()
+
+
+def roles_of(services: Services, user_id: int) -> dict[str, tuple[str, str]]:
+    with services.db.read() as conn:
+        rows = conn.execute(
+            select(user_roles.c.tin, user_roles.c.role, user_roles.c.status).where(
+                user_roles.c.user_id == user_id
+            )
+        ).all()
+    return {row.tin: (row.role, row.status) for row in rows}
+
+
+def give_role(services: Services, user_id: int, tin: str, role: str = "staff") -> None:
+    with services.db.write() as conn:
+        conn.execute(
+            insert(user_roles).values(
+                user_id=user_id,
+                tin=tin,
+                role=role,
+                status="active",
+                created_at=WHEN,
+                updated_at=WHEN,
+            )
+        )
+
+
+async def test_totp_enrollment_refuses_a_wrong_code_then_turns_on(
+    make_app, practice: Practice, services: Services, clock: SettableClock
+):
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_settings(pilot)
+        said = await press_and_wait(pilot, "totp-begin", "ans-totp")
+        assert "Add the secret to your app" in said
+        secret_text = str(app.screen.query_one("#totp-secret", Static).render())
+        secret = secret_text.split("Secret: ")[1].split()[0]
+        assert secret == user_value(services, "ada.admin", "totp_secret")
+        assert user_value(services, "ada.admin", "totp_enabled") is False
+
+        right = pyotp.TOTP(secret).at(clock.now())
+        fill(app.screen, **{"totp-code": f"{(int(right) + 1) % 1_000_000:06d}"})
+        said = await press_and_wait(pilot, "totp-confirm", "ans-totp")
+        assert "The code is not right" in said
+        assert app.screen.query_one("#ans-totp").has_class("error")
+        assert user_value(services, "ada.admin", "totp_enabled") is False
+
+        fill(app.screen, **{"totp-code": right})
+        assert await press_and_wait(pilot, "totp-confirm", "ans-totp") == "Two-step sign-in is on."
+        assert user_value(services, "ada.admin", "totp_enabled") is True
+
+
+async def test_default_tin_is_saved_and_tin_names_show_as_typed(
+    make_app, practice: Practice, services: Services
+):
+    add_tin(services.db, OTHER_TIN, name="[b]Bold[/b] Clinic [red]x")
+    give_role(services, practice.admin_id, OTHER_TIN)
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_settings(pilot)
+        select_widget = app.screen.query_one("#default-tin", Select)
+        select_widget.focus()
+        await pilot.press("enter")  # open the list of TINs
+        await settle(pilot, lambda: "55-5443333" in screen_text(app))
+        text = screen_text(app)
+        assert "55-5443333 [b]Bold[/b] Clinic [red]x" in text
+        await pilot.press("escape")
+        select_widget.value = OTHER_TIN
+        await settle(pilot, lambda: answer(app, "ans-look") == "Default TIN saved.")
+        assert user_value(services, "ada.admin", "default_tin") == OTHER_TIN
+        # The chosen TIN shows as typed in the closed Select too.
+        assert "[b]Bold[/b] Clinic [red]x" in screen_text(app)
+
+
+async def test_notification_choices_are_saved(make_app, practice: Practice, services: Services):
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_settings(pilot)
+        app.screen.query_one("#n-letter_filed", Checkbox).value = False
+        app.screen.query_one("#n-review_due", Checkbox).value = False
+        said = await press_and_wait(pilot, "save-notify", "ans-notify")
+        assert said == "Notification choices saved."
+        prefs = user_value(services, "ada.admin", "notification_prefs")
+        assert prefs["letter_filed"] is False
+        assert prefs["review_due"] is False
+        assert prefs["message_reply"] is True
+
+
+async def test_another_tin_needs_the_right_code(make_app, practice: Practice, services: Services):
+    add_tin(services.db, OTHER_TIN, name="Hillside Clinic", registration_code="HILLSIDE-1")
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_settings(pilot)
+        fill(app.screen, **{"add-tin": "55-5443333", "add-code": "NOT-THE-CODE"})
+        await press_and_wait(pilot, "add-tin-go", "ans-tin")
+        assert app.screen.query_one("#ans-tin").has_class("error")
+        assert OTHER_TIN not in roles_of(services, practice.admin_id)
+
+        fill(app.screen, **{"add-code": "HILLSIDE-1"})
+        await press_and_wait(pilot, "add-tin-go", "ans-tin")
+        assert not app.screen.query_one("#ans-tin").has_class("error")
+        # No administrator there yet: she becomes it.
+        assert roles_of(services, practice.admin_id)[OTHER_TIN] == ("administrator", "active")
+
+
+async def test_consolidation_moves_the_other_accounts_tins(
+    make_app, practice: Practice, services: Services
+):
+    add_tin(services.db, OTHER_TIN, name="Hillside Clinic")
+    other = add_user(
+        services.db, "ada.hillside", Role.BILLING, OTHER_TIN, email="ada.admin@example.org"
+    )
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_settings(pilot)
+        fill(app.screen, **{"merge-username": "ada.hillside", "merge-password": "wrong password"})
+        said = await press_and_wait(pilot, "merge-go", "ans-merge")
+        assert "not right" in said
+        assert user_value(services, "ada.hillside", "status") == "active"
+        assert OTHER_TIN not in roles_of(services, practice.admin_id)
+
+        fill(app.screen, **{"merge-username": "ada.hillside", "merge-password": PASSWORD})
+        said = await press_and_wait(pilot, "merge-go", "ans-merge")
+        assert said.startswith("Moved: 55-5443333")
+        assert roles_of(services, practice.admin_id)[OTHER_TIN] == ("billing", "active")
+        assert user_value(services, "ada.hillside", "status") == "deactivated"
+        assert user_value(services, "ada.hillside", "merged_into") == practice.admin_id
+        assert other != practice.admin_id
+
+
+async def test_who_manages_my_access_lists_the_administrators(make_app, practice: Practice):
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_settings(pilot, "staff.04")
+        admins = answer(app, "admins")
+        assert "Ada Admin (ada.admin) ada.admin@example.org" in admins
+        assert "staff.04" not in admins
+
+
+async def test_admin_handover_offer_and_answer(make_app, practice: Practice, services: Services):
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_settings(pilot)
+        fill(app.screen, **{"handover-user": "no.such.user"})
+        app.screen.query_one("#handover-role", Select).value = "staff"
+        said = await press_and_wait(pilot, "handover-offer", "ans-handover")
+        assert "No active user" in said
+        with services.db.read() as conn:
+            assert conn.execute(select(admin_handovers.c.id)).first() is None
+
+        fill(app.screen, **{"handover-user": "staff.02"})
+        said = await press_and_wait(pilot, "handover-offer", "ans-handover")
+        assert said == "Offer made. They take over once they accept."
+        with services.db.read() as conn:
+            offer = conn.execute(select(admin_handovers)).mappings().one()
+        assert (offer["to_user_id"], offer["status"]) == (practice.staff_ids[1], "offered")
+
+    # The new administrator answers in their own session.
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_settings(pilot, "staff.02")
+        assert "Offer from ada.admin for TIN 12-3456789" in answer(app, "handovers")
+        said = await press_and_wait(pilot, "handover-accept", "ans-handover")
+        assert said == "Accepted: you are now an administrator."
+        with services.db.read() as conn:
+            assert conn.execute(select(admin_handovers.c.status)).scalar_one() == "accepted"
+        assert roles_of(services, practice.staff_ids[1])[practice.tin][0] == "administrator"
+        assert roles_of(services, practice.admin_id)[practice.tin][0] == "staff"
