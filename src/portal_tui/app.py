@@ -20,8 +20,9 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
+from textual.worker import NoActiveWorker, Worker, get_current_worker
 
-from portal_core.errors import PortalError, SessionExpired
+from portal_core.errors import BackendUnavailable, PortalError, SessionExpired
 from portal_tui.commands import PortalCommands, RecordCommands
 from portal_tui.menus import MENUS, MENUS_BY_MODE
 from portal_tui.messages import (
@@ -48,6 +49,9 @@ SIGN_IN_MODE = "signin"
 
 IDLE_CHECK_SECONDS = 10.0
 """How often the idle lock looks at the time since the last key or mouse event."""
+
+RETRY_KEY = "ctrl+r"
+"""The key that tries again what failed for want of the server (binding id `app.retry`)."""
 
 
 def _menu_screen(mode: str) -> Callable[[], Screen[Any]]:
@@ -82,6 +86,7 @@ class PortalApp(App[None]):
         Binding("ctrl+p", "command_palette", "Menus", priority=True, id="app.palette", show=False),
         Binding("ctrl+l", "lock", "Lock", show=False, id="app.lock"),
         Binding("ctrl+o", "sign_out", "Sign out", show=False, id="app.sign_out"),
+        Binding(RETRY_KEY, "retry", "Retry", id="app.retry"),
         *[
             Binding(
                 menu.key, f"menu('{menu.mode}')", menu.title, show=False, id=f"menu.{menu.mode}"
@@ -97,6 +102,7 @@ class PortalApp(App[None]):
     | ctrl+p | app.palette | Palette: go to a menu; open a user, a review, a claim, a member. |
     | ctrl+l | app.lock | Lock the screen now. |
     | ctrl+o | app.sign_out | Sign out. |
+    | ctrl+r | app.retry | Cannot reach the server: try the failed action again. |
     | 1-9, 0, f2-f4 | menu.NAME | Switch menu. |
     """
 
@@ -104,6 +110,9 @@ class PortalApp(App[None]):
     """The signed-in account, None before sign-in."""
     locked: var[bool] = var(False)
     """True while the idle lock covers the screen."""
+    server_reachable: var[bool] = var(True)
+    """False once a call could not reach the backend, until a call gets through again; the status
+    bar shows it and the retry key is offered."""
 
     def __init__(self, client_factory: Callable[[], PortalClient], settings: Settings) -> None:
         super().__init__()
@@ -113,6 +122,8 @@ class PortalApp(App[None]):
         self.client: PortalClient | None = None
         """The backend once opened; use `wait_for_client` before the first call."""
         self._client_ready = asyncio.Event()
+        self._failed_work: Worker[Any] | None = None
+        """The last worker whose call could not reach the backend: what the retry key repeats."""
         self._last_input = time.monotonic()
         themes, self._theme_problems = load_themes()
         for theme in themes:
@@ -134,10 +145,12 @@ class PortalApp(App[None]):
     @work(exclusive=True, group="backend")
     async def _open_backend(self) -> None:
         try:
-            self.client = await asyncio.to_thread(self._client_factory)
+            client = await asyncio.to_thread(self._client_factory)
         except PortalError as error:
             self.notify(error.message, title="The portal cannot start", severity="error")
             return
+        client.on_reachability = self._backend_answered
+        self.client = client
         self._client_ready.set()
 
     async def wait_for_client(self) -> PortalClient:
@@ -211,8 +224,78 @@ class PortalApp(App[None]):
         """Show a client error in plain words; an ended session goes back to sign-in."""
         if isinstance(error, SessionExpired):
             self.post_message(SessionLost(error.message))
+        elif isinstance(error, BackendUnavailable):
+            self.backend_lost(error)
+            self.notify(
+                f"{error.message} What you typed is kept; press {self.retry_key} to try again.",
+                title="Cannot reach the portal server",
+                severity="error",
+            )
         else:
             self.notify(error.message, severity="error")
+
+    # -- the server gone and back -----------------------------------------------------------------
+    # Every screen calls the client from a worker and reports errors through `report_error`, and
+    # the client says after each call whether the backend answered; so the "cannot reach" state,
+    # and what to retry, are kept here once. Nothing is torn down: the screens and what was
+    # typed in them stay as they are.
+    @property
+    def retry_key(self) -> str:
+        """The retry key as the user has it (remappable)."""
+        return self.settings.keys.get("app.retry", RETRY_KEY)
+
+    def _backend_answered(self, error: BackendUnavailable | None) -> None:
+        """The client's report after each call (in the calling worker's task)."""
+        if error is None:
+            self.server_reachable = True
+        else:
+            self.backend_lost(error)
+
+    def backend_lost(self, error: BackendUnavailable) -> None:
+        """Show the "cannot reach" state and remember the failed action for the retry key."""
+        try:
+            worker: Worker[Any] | None = get_current_worker()
+        except NoActiveWorker:
+            worker = None
+        if worker is not None and worker.group != "retry":
+            self._failed_work = worker
+        self.server_reachable = False
+
+    def watch_server_reachable(self, reachable: bool) -> None:
+        if reachable:
+            self._failed_work = None
+        self.refresh_bindings()
+
+    @work(exclusive=True, group="retry")
+    async def action_retry(self) -> None:
+        """Try again what failed for want of the server, where it failed."""
+        failed, self._failed_work = self._failed_work, None
+        # The decorated method with its arguments, as `@work` handed it to the worker; Textual
+        # keeps it only privately, hence getattr.
+        again = getattr(failed, "_work", None) if failed is not None else None
+        if failed is not None and callable(again) and failed.node.is_attached:
+            # Optimistic: the repeated call clears or sets the state again by its outcome.
+            self.server_reachable = True
+            failed.node.run_worker(
+                again,
+                name=failed.name,
+                group=failed.group,
+                description=failed.description,
+                exclusive=True,
+            )
+            return
+        if self.client is None or not self.signed_in:
+            self.server_reachable = True
+            return
+        try:
+            # Nothing to repeat (the screen is gone): ask the server whether it is back.
+            account = await self.client.account()
+        except PortalError as error:
+            self.report_error(error)
+        else:
+            self.server_reachable = True
+            self.account = account
+            self.notify("The portal server answers again.")
 
     @work(exclusive=True, group="sign-out")
     async def action_sign_out(self) -> None:
@@ -226,6 +309,9 @@ class PortalApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"menu", "command_palette", "lock", "sign_out"}:
             return self.signed_in and not self.locked
+        if action == "retry":
+            # Offered (in the footer too) only while the server cannot be reached.
+            return not self.server_reachable
         return True
 
     async def action_menu(self, mode: str) -> None:

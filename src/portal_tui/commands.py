@@ -18,8 +18,15 @@ USER_PREFIXES = ("open user ", "user ")
 """What starts a jump to a user: `open user jane` or `user jane`."""
 
 
+CLAIM_REPORTS = "Claims reports"
+"""The palette's name for the claims report builder."""
+
+CLAIM_REPORTS_HELP = "Build, save, run and export custom claims reports (f8 in Claims)"
+
+
 class PortalCommands(Provider):
-    """Go to any menu; `open user NAME` and `open review` jump straight to a record."""
+    """Go to any menu; `open user NAME` and `open review` jump straight to a record; `claims
+    reports` opens the report builder."""
 
     @property
     def portal(self) -> PortalApp:
@@ -31,6 +38,14 @@ class PortalCommands(Provider):
     def _signed_in(self) -> bool:
         return self.portal.signed_in and not self.portal.locked
 
+    async def open_claim_reports(self) -> None:
+        """The claims report builder, over the claims menu."""
+        from portal_tui.screens.claim_reports import ClaimReportScreen
+
+        await self.portal.action_menu("claims")
+        if not isinstance(self.portal.screen, ClaimReportScreen):
+            self.portal.push_screen(ClaimReportScreen())
+
     async def discover(self) -> Hits:
         if not self._signed_in():
             return
@@ -41,6 +56,7 @@ class PortalCommands(Provider):
                 help=f"Key {menu.key}" if menu.key else None,
             )
         yield DiscoveryHit("Open review", self.portal.open_review, help="The open user review")
+        yield DiscoveryHit(CLAIM_REPORTS, self.open_claim_reports, help=CLAIM_REPORTS_HELP)
 
     async def search(self, query: str) -> Hits:
         if not self._signed_in():
@@ -65,6 +81,15 @@ class PortalCommands(Provider):
                 self.portal.open_review,
                 text="Open review",
                 help="The open user review of your TIN",
+            )
+        score = matcher.match(CLAIM_REPORTS)
+        if score > 0:
+            yield Hit(
+                score,
+                matcher.highlight(CLAIM_REPORTS),
+                self.open_claim_reports,
+                text=CLAIM_REPORTS,
+                help=CLAIM_REPORTS_HELP,
             )
         lowered = query.lower()
         for prefix in USER_PREFIXES:

@@ -125,3 +125,26 @@ def test_reports_are_for_payer_admins_and_are_themselves_audited(
     with pytest.raises(PermissionDenied):
         services.audit.member_access(_principal(csr_id, "csr.jones", Role.CSR), "AB123456789")
     assert services.audit.verify().intact
+
+
+def test_record_many_hashes_match_the_row_by_row_chain(db: Database, clock: SettableClock) -> None:
+    from portal_core.services.audit import record_many
+
+    principal = Principal(
+        user_id=7, username="bulk.reader", session_key="k", active_tin="461234567"
+    )
+    _append(db, clock, 2)  # a chain to extend, not the genesis
+    with db.write() as conn:
+        record_many(
+            conn,
+            at=clock.now(),
+            action="claims.search",
+            principal=principal,
+            record_kind="member",
+            record_ids=['NW1"quoted', "NW2\u00e9", "NW3", "NW3"],
+            detail={"note": "x"},
+        )
+    with db.read() as conn:
+        ids = list(conn.execute(select(audit_log.c.record_id).order_by(audit_log.c.id)).scalars())
+        assert verify_chain(conn).intact
+    assert ids[-3:] == ['NW1"quoted', "NW2\u00e9", "NW3"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from portal_core.models.claims import (
     AppealAnswer,
     ClaimReportDefinition,
     ClaimSearch,
+    ClaimSummary,
     DeniedQuery,
     InquiryAnswer,
     NewAppeal,
@@ -283,3 +284,99 @@ def test_paid_claim_proves_the_tin(demo: tuple[Services, World]) -> None:
         off = RegistrationProof(claim_number=row.claim_number, paid_amount="0.01")
         assert not proves_tin(conn, row.tin, off, now)
         assert not proves_tin(conn, "521234568" if row.tin != "521234568" else MAIN_TIN, good, now)
+
+
+_SORT_VALUE = {
+    "service_date": lambda c: (c.service_from,),
+    "billed": lambda c: (c.billed,),
+    "paid": lambda c: (c.paid,),
+    "status": lambda c: (c.status, c.service_from),
+    "claim_number": lambda c: (c.claim_number,),
+}
+
+
+@pytest.mark.parametrize("descending", [True, False])
+@pytest.mark.parametrize("sort", list(_SORT_VALUE))
+def test_sorted_keyset_pages_are_ordered_and_do_not_overlap(
+    demo: tuple[Services, World], sort: str, descending: bool
+) -> None:
+    services, _ = demo
+    admin = principal(services.db, "admin.lakeside")
+    search = ClaimSearch(tin=MAIN_TIN, sort=sort, descending=descending)
+    seen: list[ClaimSummary] = []
+    after = None
+    for _ in range(4):
+        page = services.claims.search_claims(admin, search, after, 30)
+        seen += page.items
+        after = page.next_cursor
+        assert after is not None
+    keys = [_SORT_VALUE[sort](c) for c in seen]
+    assert keys == sorted(keys, reverse=descending)
+    assert len({c.claim_number for c in seen}) == 120
+    if descending:  # ascending, the first 120 paid amounts are all denials' zeros
+        assert len(set(keys)) > 1  # the order is not vacuous
+
+
+def test_sort_and_cursor_input_is_checked(demo: tuple[Services, World]) -> None:
+    services, _ = demo
+    admin = principal(services.db, "admin.lakeside")
+    with pytest.raises(ValidationFailed) as caught:
+        services.claims.search_claims(admin, ClaimSearch(tin=MAIN_TIN, sort="ssn"))
+    assert caught.value.field == "sort"
+    by_date = services.claims.search_claims(admin, ClaimSearch(tin=MAIN_TIN), limit=5)
+    assert by_date.next_cursor
+    with pytest.raises(ValidationFailed) as caught:  # a date cursor is no billed-amount position
+        services.claims.search_claims(
+            admin, ClaimSearch(tin=MAIN_TIN, sort="billed"), by_date.next_cursor
+        )
+    assert caught.value.field == "after"
+
+
+def test_each_page_audits_its_members_and_the_chain_holds(demo: tuple[Services, World]) -> None:
+    services, _ = demo
+    admin = principal(services.db, "admin.lakeside")
+    before = services.audit.count()
+    page = services.claims.search_claims(
+        admin, ClaimSearch(tin=MAIN_TIN, sort="paid", descending=False), limit=50
+    )
+    members_on_page = list(dict.fromkeys(c.member_id for c in page.items))
+    with services.db.read() as conn:
+        rows = list(conn.execute(
+            select(audit_log.c.action, audit_log.c.record_kind, audit_log.c.record_id)
+            .order_by(audit_log.c.id.desc()).limit(len(members_on_page))
+        ))  # fmt: skip
+    assert services.audit.count() == before + len(members_on_page)
+    assert [r.record_id for r in reversed(rows)] == members_on_page
+    assert {(r.action, r.record_kind) for r in rows} == {("claims.search", "member")}
+    assert services.audit.verify().intact
+
+
+@pytest.mark.parametrize("probe", [1, 10**9])  # walk the order's index / sort the matches
+def test_amount_order_with_status_and_dates_either_way(
+    demo: tuple[Services, World], probe: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal_core.services import claims as claim_service
+
+    monkeypatch.setattr(claim_service, "WALK_PROBE", probe)
+    services, _ = demo
+    admin = principal(services.db, "admin.lakeside")
+    search = ClaimSearch(
+        tin=MAIN_TIN, status="paid", service_from="2025-06-01", service_to="2026-06-30",
+        sort="billed",
+    )  # fmt: skip
+    first = services.claims.search_claims(admin, search, limit=25)
+    second = services.claims.search_claims(admin, search, first.next_cursor, 25)
+    seen = first.items + second.items
+    assert len(seen) == 50 == len({c.claim_number for c in seen})
+    assert all(c.status == "paid" for c in seen)
+    assert all(date(2025, 6, 1) <= c.service_from <= date(2026, 6, 30) for c in seen)
+    billed = [c.billed for c in seen]
+    assert billed == sorted(billed, reverse=True)
+    with services.db.read() as conn:
+        top = conn.execute(
+            select(func.max(claims.c.billed_cents)).where(
+                claims.c.tin == MAIN_TIN, claims.c.status == "paid",
+                claims.c.service_from.between(date(2025, 6, 1), date(2026, 6, 30)),
+            )
+        ).scalar_one()  # fmt: skip
+    assert billed[0] * 100 == top

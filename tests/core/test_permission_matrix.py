@@ -40,6 +40,7 @@ from portal_core.models.claims import (
 )
 from portal_core.models.identity import AccountSettings, Role
 from portal_core.models.members import EligibilityQuery, NetworkQuery, PanelQuery
+from portal_core.models.messages import NewPost, NewThread, ThreadFilter
 from portal_core.models.reviews import BulkDecision, ReviewDecision, ReviewDecisionKind
 from portal_core.models.users import ContactUpdate, NewUser, UserFilter
 from portal_core.rules.permissions import Action, allowed
@@ -52,6 +53,7 @@ from portal_core.store.schema import (
     claims,
     documents,
     members,
+    message_threads,
     payments,
     pcp_assignments,
     provider_tins,
@@ -367,6 +369,29 @@ METHOD_ACTIONS: dict[str, tuple[Action, bool, Call]] = {
         False,
         lambda c, w: c.export_claim_report(ClaimReportDefinition(status="denied")),
     ),
+    # messages
+    "send_message": (
+        Action.SEND_MESSAGES,
+        True,
+        lambda c, w: c.send_message(
+            NewThread(tin=MAIN_TIN, category="claims", subject="Question", body="Please help.")
+        ),
+    ),
+    "reply_to_thread": (
+        Action.SEND_MESSAGES,
+        True,
+        lambda c, w: c.reply_to_thread(w["thread_ref"], NewPost(body="More detail.")),
+    ),
+    "close_thread": (
+        Action.ANSWER_MESSAGES,
+        False,
+        lambda c, w: c.close_thread(w["thread_ref"]),
+    ),
+    "get_thread": (Action.SEND_MESSAGES, True, lambda c, w: c.get_thread(w["thread_ref"])),
+    "list_threads": (Action.SEND_MESSAGES, False, lambda c, w: c.list_threads(ThreadFilter())),
+    "unread_thread_count": (Action.SEND_MESSAGES, False, lambda c, w: c.unread_thread_count()),
+    "message_queue": (Action.ANSWER_MESSAGES, False, lambda c, w: c.message_queue()),
+    "lookup_thread": (Action.ANSWER_MESSAGES, False, lambda c, w: c.lookup_thread(w["thread_ref"])),
 }
 
 # Reviews are read by payer administrators too (they follow campaigns across TINs), but only the
@@ -465,7 +490,12 @@ def _world(db: Database, now: Any) -> dict[str, Any]:
         appeal_id = conn.execute(
             select(claim_appeals.c.id).where(claim_appeals.c.status == "open")
         ).scalar()
-    assert member and claim and denied and inquiry_id and appeal_id
+        thread_ref = conn.execute(
+            select(message_threads.c.reference)
+            .where(message_threads.c.tin == MAIN_TIN, message_threads.c.status == "awaiting_payer")
+            .order_by(message_threads.c.id)
+        ).scalar()
+    assert member and claim and denied and inquiry_id and appeal_id and thread_ref
     locked = [name for name in ids if name.startswith("locked")]
     assert locked and pending_id and campaign_id and document_id
     return {
@@ -485,6 +515,7 @@ def _world(db: Database, now: Any) -> dict[str, Any]:
         "denied_claim": denied,
         "inquiry_id": inquiry_id,
         "appeal_id": appeal_id,
+        "thread_ref": thread_ref,
     }
 
 

@@ -166,6 +166,7 @@ def test_every_menu_guide_exists_and_keys_md_lists_every_binding_id():
     from portal_tui.modals import claim_request, upload_files
     from portal_tui.screens import (
         claim_detail,
+        claim_reports,
         claim_requests,
         claims,
         denied_claims,
@@ -230,6 +231,7 @@ def test_every_menu_guide_exists_and_keys_md_lists_every_binding_id():
         denied_claims.DeniedWorklistScreen,
         denied_claims.DeniedClaimsScreen,
         claim_requests.OpenRequestsScreen,
+        claim_reports.ClaimReportScreen,
         payments.PaymentSearchScreen,
         payments.PaymentDetailScreen,
         claim_request.ClaimRequestModal,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from portal_core.api import audit, claims, documents, identity, members, reviews, users
+from portal_core.api import audit, claims, documents, identity, members, messages, reviews, users
 from portal_core.api.spec import Route
 
-AREAS = (identity, users, reviews, members, claims, documents, audit)
+AREAS = (identity, users, reviews, members, claims, messages, documents, audit)
 """The router modules, in the order the app mounts them (and the OpenAPI schema lists them)."""
 
 ROUTES_BY_METHOD: dict[str, Route] = {

@@ -10,8 +10,10 @@ Service methods carry the same names and arguments, with the acting principal fi
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from datetime import datetime
 
+from portal_core.errors import BackendUnavailable
 from portal_core.models.audit import AuditEntry
 from portal_core.models.claims import (
     AppealAnswer,
@@ -65,6 +67,14 @@ from portal_core.models.members import (
     PanelQuery,
     PlanSummary,
 )
+from portal_core.models.messages import (
+    NewPost,
+    NewThread,
+    ThreadDetail,
+    ThreadFilter,
+    ThreadLookup,
+    ThreadSummary,
+)
 from portal_core.models.reviews import (
     BulkDecision,
     CampaignSummary,
@@ -83,6 +93,10 @@ class PortalClient(ABC):
 
     token: str | None = None
     """The session token once signed in."""
+
+    on_reachability: Callable[[BackendUnavailable | None], None] | None = None
+    """Told after each call whether the backend answered (None) or could not be reached (the
+    error), in the caller's task; the TUI shows its "cannot reach the server" state from it."""
 
     # -- identity, no session needed ------------------------------------------------------------
     @abstractmethod
@@ -465,6 +479,43 @@ class PortalClient(ABC):
     @abstractmethod
     async def export_claim_report(self, definition: ClaimReportDefinition) -> bytes:
         """Run a report and return it as CSV."""
+
+    # -- messages --------------------------------------------------------------------------------
+    @abstractmethod
+    async def send_message(self, thread: NewThread) -> ThreadDetail:
+        """Open a thread: general with a category, or about a claim or member the user can see;
+        its reference number (`MSG-YYYY-NNNNNN`) is in the answer."""
+
+    @abstractmethod
+    async def reply_to_thread(self, reference: str, post: NewPost) -> ThreadDetail:
+        """Reply to a thread (a provider reply within 30 days of closing reopens it)."""
+
+    @abstractmethod
+    async def close_thread(self, reference: str) -> ThreadDetail:
+        """Close a thread (CSR)."""
+
+    @abstractmethod
+    async def get_thread(self, reference: str) -> ThreadDetail:
+        """A thread with its posts, marked read."""
+
+    @abstractmethod
+    async def list_threads(
+        self, query: ThreadFilter, after: str | None = None, limit: int = 50
+    ) -> Page[ThreadSummary]:
+        """The inbox, newest activity first, with unread marks, filters and free-text search."""
+
+    @abstractmethod
+    async def unread_thread_count(self) -> int:
+        """Threads with unread posts (for a CSR: unread ones waiting for the payer)."""
+
+    @abstractmethod
+    async def message_queue(self, after: str | None = None, limit: int = 50) -> Page[ThreadSummary]:
+        """The CSR work queue: threads waiting for the payer, oldest waiting first."""
+
+    @abstractmethod
+    async def lookup_thread(self, reference: str) -> ThreadLookup:
+        """A CSR's look-up of a caller's reference number: the thread and the caller's
+        organization."""
 
     async def close(self) -> None:  # noqa: B027 (optional: a client may hold no connections)
         """Release connections (the default has none)."""

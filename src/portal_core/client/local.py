@@ -70,6 +70,14 @@ from portal_core.models.members import (
     PanelQuery,
     PlanSummary,
 )
+from portal_core.models.messages import (
+    NewPost,
+    NewThread,
+    ThreadDetail,
+    ThreadFilter,
+    ThreadLookup,
+    ThreadSummary,
+)
 from portal_core.models.reviews import (
     BulkDecision,
     CampaignSummary,
@@ -461,6 +469,39 @@ class LocalClient(PortalClient):
     async def export_claim_report(self, definition: ClaimReportDefinition) -> bytes:
         claims = self.services.claims
         return await self._as_user(lambda p: claims.export_claim_report(p, definition))
+
+    async def send_message(self, thread: NewThread) -> ThreadDetail:
+        messages = self.services.messages
+        return await self._as_user(lambda p: messages.send_message(p, thread))
+
+    async def reply_to_thread(self, reference: str, post: NewPost) -> ThreadDetail:
+        messages = self.services.messages
+        return await self._as_user(lambda p: messages.reply_to_thread(p, reference, post))
+
+    async def close_thread(self, reference: str) -> ThreadDetail:
+        messages = self.services.messages
+        return await self._as_user(lambda p: messages.close_thread(p, reference))
+
+    async def get_thread(self, reference: str) -> ThreadDetail:
+        messages = self.services.messages
+        return await self._as_user(lambda p: messages.get_thread(p, reference))
+
+    async def list_threads(
+        self, query: ThreadFilter, after: str | None = None, limit: int = 50
+    ) -> Page[ThreadSummary]:
+        messages = self.services.messages
+        return await self._as_user(lambda p: messages.list_threads(p, query, after, limit))
+
+    async def unread_thread_count(self) -> int:
+        return await self._as_user(self.services.messages.unread_thread_count)
+
+    async def message_queue(self, after: str | None = None, limit: int = 50) -> Page[ThreadSummary]:
+        messages = self.services.messages
+        return await self._as_user(lambda p: messages.message_queue(p, after, limit))
+
+    async def lookup_thread(self, reference: str) -> ThreadLookup:
+        messages = self.services.messages
+        return await self._as_user(lambda p: messages.lookup_thread(p, reference))
 
     async def close(self) -> None:
         await asyncio.to_thread(self.services.db.dispose)

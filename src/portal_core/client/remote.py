@@ -65,8 +65,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-TIMEOUTS = {"connect": 5.0, "read": 60.0, "write": 30.0, "pool": 10.0}
-"""Connect fast or report the server unreachable; sign-off and reports may take a while."""
+TIMEOUTS = {"connect": 3.0, "read": 30.0, "write": 30.0, "pool": 5.0}
+"""A server that is gone refuses at once (three tries take under a second) and a host that is
+gone fails the connect in 3 s, not tried again; a server that accepts but never answers is given
+30 s, as sign-off and reports may take a while (the TUI stays usable meanwhile: calls run in
+workers)."""
 
 RETRY_DELAYS = (0.2, 0.6)
 """Pauses before the second and third attempt."""
@@ -156,28 +159,39 @@ class RemoteClient(PortalClient):
                 response = await self._http.request(
                     route.verb, path, params=params, content=content, headers=headers
                 )
-            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-                # Nothing reached the server: safe to try again whatever the request.
+            except httpx.ConnectError as error:
+                # Refused: nothing reached the server, so any request may be tried again.
                 if attempt + 1 < attempts:
                     await asyncio.sleep(RETRY_DELAYS[attempt])
                     continue
-                raise self._unreachable() from error
+                raise self._lost(self._unreachable()) from error
             except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as error:
                 # A kept-alive connection dropped: only a read may be sent again.
                 if route.idempotent and attempt + 1 < attempts:
                     await asyncio.sleep(RETRY_DELAYS[attempt])
                     continue
-                raise self._unreachable() from error
+                raise self._lost(self._unreachable()) from error
             except httpx.TimeoutException as error:
-                raise BackendUnavailable(
-                    f"The portal server ({self.server_url}) did not answer in time. Try again."
+                # A connect timeout is not tried again: three would keep the user waiting.
+                raise self._lost(
+                    BackendUnavailable(
+                        f"The portal server ({self.server_url}) did not answer in time. Try again."
+                    )
                 ) from error
             except httpx.HTTPError as error:
-                raise self._unreachable() from error
+                raise self._lost(self._unreachable()) from error
+            if self.on_reachability is not None:
+                self.on_reachability(None)
             if response.status_code >= 400:
                 raise _error_of(response)
             return response
         raise self._unreachable()  # not reached: the loop returns or raises
+
+    def _lost(self, error: BackendUnavailable) -> BackendUnavailable:
+        """`error`, once whoever watches reachability has been told."""
+        if self.on_reachability is not None:
+            self.on_reachability(error)
+        return error
 
     def _unreachable(self) -> BackendUnavailable:
         return BackendUnavailable(

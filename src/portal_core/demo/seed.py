@@ -53,6 +53,7 @@ from portal_core.demo.claims_data import (
     write_members_and_claims,
     write_reference,
 )
+from portal_core.demo.messages_data import write_message_threads
 from portal_core.errors import Conflict
 from portal_core.models.identity import Principal, Role
 from portal_core.rules.identifiers import npi_check_digit, username_key
@@ -265,6 +266,7 @@ def seed(db: Database, scale: Scale | str = Scale.SMALL, clock: Clock | None = N
     write_claim_cases(
         db, now, rosters[MAIN_TIN].current[0], ids["staff.lakeside"], ids["csr.jones"]
     )
+    write_message_threads(db, now, ids["csr.jones"], ids["billing.acme"])
     services = Services(db, clock)
     for tin, admin in _campaign_openers(scale):
         principal = _principal(db, ids[admin], admin, tin)

@@ -26,6 +26,10 @@ class ClaimSearch(BaseModel):
     service_from: str | None = None
     service_to: str | None = None
     payment_number: str | None = None
+    sort: str = "service_date"
+    """The results' order: service_date, billed, paid, status or claim_number."""
+    descending: bool = True
+    """Largest, latest or last first (the default) or the other way round."""
 
 
 class ClaimSummary(BaseModel):

@@ -7,7 +7,7 @@ is the single answer to "may this role do this?". Scope (which TINs and provider
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from portal_core.errors import PermissionDenied
@@ -123,9 +123,14 @@ WHOLE_TIN_ROLES = frozenset({A, PM})
 
 
 def _break_glass_live(principal: Principal, now: datetime | None) -> bool:
+    """Whether the break-glass window is open: at `now` when given, else as resolved.
+
+    A principal is resolved from its session on every call and carries `break_glass_until` only
+    while the window is open then, so without a `now` its presence is the answer.
+    """
     if principal.break_glass_until is None:
         return False
-    return principal.break_glass_until > (now or datetime.now(UTC))
+    return now is None or principal.break_glass_until > now
 
 
 def roles_for(principal: Principal, tin: str | None = None) -> set[Role]:

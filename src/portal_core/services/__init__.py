@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from portal_core.services.documents import DocumentService
     from portal_core.services.identity import IdentityService
     from portal_core.services.members import MemberService
+    from portal_core.services.messages import MessageService
     from portal_core.services.reviews import ReviewService
     from portal_core.services.users import UserAdminService
 
@@ -77,3 +78,9 @@ class Services:
         from portal_core.services.claims import ClaimService
 
         return ClaimService(self.db, self.clock)
+
+    @cached_property
+    def messages(self) -> MessageService:
+        from portal_core.services.messages import MessageService
+
+        return MessageService(self.db, self.clock)

@@ -449,6 +449,15 @@ Index(
 )
 Index("ix_claims_npi_dates", claims.c.rendering_npi, claims.c.service_from, claims.c.id)
 Index("ix_claims_payment", claims.c.payment_id, claims.c.id)
+# A payment's claims newest first without sorting the thousands a large EFT can hold.
+Index("ix_claims_payment_dates", claims.c.payment_id, claims.c.service_from, claims.c.id)
+# The other orders a search may ask for, for the searches that can match a million claims.
+Index("ix_claims_tin_billed", claims.c.tin, claims.c.billed_cents, claims.c.id)
+Index("ix_claims_tin_paid", claims.c.tin, claims.c.paid_cents, claims.c.id)
+Index("ix_claims_tin_number", claims.c.tin, claims.c.claim_number)
+Index("ix_claims_npi_billed", claims.c.rendering_npi, claims.c.billed_cents, claims.c.id)
+Index("ix_claims_npi_paid", claims.c.rendering_npi, claims.c.paid_cents, claims.c.id)
+Index("ix_claims_npi_number", claims.c.rendering_npi, claims.c.claim_number)
 Index("ix_claims_denials", claims.c.tin, claims.c.denial_carc, claims.c.adjudicated_date)
 
 claim_lines = Table(
@@ -554,3 +563,70 @@ sign_in_address_failures = Table(
     Column("window_started_at", UtcDateTime, nullable=False),
     Column("failures", Integer, nullable=False, default=0),
 )
+
+# -- messages --------------------------------------------------------------------------------------
+# Free-text search over subjects and posts is a full-text index kept outside this file: an FTS5
+# table with triggers on SQLite, a GIN `to_tsvector` index on PostgreSQL (migration 0002).
+
+message_threads = Table(
+    "message_threads",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference", String(15), nullable=False, unique=True),  # MSG-YYYY-NNNNNN
+    Column("organization_id", ForeignKey("organizations.id"), nullable=False),
+    Column("tin", ForeignKey("tins.tin"), nullable=False),
+    Column("author_id", ForeignKey("users.id"), nullable=False),
+    Column("topic", String(12), nullable=False),  # general | transaction
+    # general: claims | eligibility | preauthorization | provider_data | portal_access |
+    # grievance_appeal | other
+    Column("category", String(20)),
+    # transaction: claim | preauth | referral | admission | member
+    Column("linked_kind", String(12)),
+    Column("linked_id", String(40)),
+    Column("member_id", String(12)),  # the member a linked record concerns (read auditing)
+    Column("subject", String(200), nullable=False),
+    # open | awaiting_payer | awaiting_provider | closed
+    Column("status", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_post_at", UtcDateTime, nullable=False),
+    Column("waiting_since", UtcDateTime),  # when it began awaiting the payer
+    Column("closed_at", UtcDateTime),
+    CheckConstraint("topic IN ('general','transaction')", name="topic"),
+    CheckConstraint(
+        "status IN ('open','awaiting_payer','awaiting_provider','closed')", name="status"
+    ),
+)
+Index("ix_message_threads_tin_activity", message_threads.c.tin, message_threads.c.last_post_at,
+      message_threads.c.id)  # fmt: skip
+Index("ix_message_threads_activity", message_threads.c.last_post_at, message_threads.c.id)
+Index("ix_message_threads_queue", message_threads.c.status, message_threads.c.waiting_since,
+      message_threads.c.id)  # fmt: skip
+Index("ix_message_threads_link", message_threads.c.linked_kind, message_threads.c.linked_id)
+
+message_posts = Table(
+    "message_posts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("thread_id", ForeignKey("message_threads.id"), nullable=False),
+    Column("author_id", ForeignKey("users.id"), nullable=False),
+    Column("payer_side", Boolean, nullable=False, default=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+Index("ix_message_posts_thread", message_posts.c.thread_id, message_posts.c.id)
+
+message_attachments = Table(
+    "message_attachments",
+    metadata,
+    Column("post_id", ForeignKey("message_posts.id"), primary_key=True),
+    Column("document_id", ForeignKey("documents.id"), primary_key=True),
+)
+
+message_reads = Table(
+    "message_reads",
+    metadata,
+    Column("thread_id", ForeignKey("message_threads.id"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    Column("read_at", UtcDateTime, nullable=False),
+)
+Index("ix_message_reads_user", message_reads.c.user_id, message_reads.c.thread_id)

@@ -13,6 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select, Static
 
 from portal_core.errors import PortalError
+from portal_core.rules.claim_order import CLAIM_SORTS, DEFAULT_SORT, next_sort
 from portal_tui.assets import stylesheet
 from portal_tui.claim_text import claim_row_status
 from portal_tui.display_text import printable
@@ -31,6 +32,15 @@ PAGE_SIZE = 100
 STATUS_CHOICES = [
     (status, status) for status in ("received", "pending", "paid", "denied", "adjusted", "rejected")
 ]
+
+SORT_COLUMNS = {
+    "service_date": "Service",
+    "billed": "Billed",
+    "paid": "Paid",
+    "status": "Status",
+    "claim_number": "Claim",
+}
+"""The column each sort order is marked on."""
 
 CLAIM_COLUMNS: list[Column[ClaimSummary]] = [
     Column("Claim", 14, lambda c: c.claim_number),
@@ -62,6 +72,8 @@ class ClaimSearchScreen(MenuScreen):
         Binding("escape", "to_table", "List", show=False, id="claims.to_table"),
         Binding("f6", "denied", "Denied", id="claims.denied"),
         Binding("f7", "queue", "Open requests", id="claims.queue"),
+        Binding("o", "sort", "Sort", id="claims.sort"),
+        Binding("f8", "reports", "Reports", id="claims.reports"),
     ]
     """
     | Key(s) | Id | Description |
@@ -71,12 +83,18 @@ class ClaimSearchScreen(MenuScreen):
     | escape | claims.to_table | To the list (from the form). |
     | f6 | claims.denied | The denied-claims worklist. |
     | f7 | claims.queue | Open inquiries and appeals (customer service). |
+    | o | claims.sort | Next sort order: each column newest or largest first, then the reverse. |
+    | f8 | claims.reports | The custom claims report builder. |
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.search_shown: ClaimSearch | None = None
         """The search of the list shown."""
+        self.sort = DEFAULT_SORT
+        """The results' order (a key of `CLAIM_SORTS`)."""
+        self.descending = True
+        """Whether the order is largest, latest or last first."""
 
     def compose_content(self) -> ComposeResult:
         yield Static("Claims", classes="screen-title")
@@ -110,6 +128,7 @@ class ClaimSearchScreen(MenuScreen):
 
     def on_mount(self) -> None:
         self.table.stop_loading()
+        self.table.show_sort(SORT_COLUMNS[self.sort], self.descending)
 
     def value(self, field_id: str) -> str:
         """A field's text, stripped."""
@@ -129,6 +148,8 @@ class ClaimSearchScreen(MenuScreen):
             service_from=self.value("service-from") or None,
             service_to=self.value("service-to") or None,
             payment_number=self.value("payment-number") or None,
+            sort=self.sort,
+            descending=self.descending,
         )
 
     def say(self, text: str, error: bool = False) -> None:
@@ -147,6 +168,27 @@ class ClaimSearchScreen(MenuScreen):
 
     def action_to_table(self) -> None:
         self.table.focus()
+
+    def action_sort(self) -> None:
+        """Cycle the order and search again in it (the service sorts: the rows held are a page)."""
+        self.sort, self.descending = next_sort(self.sort, self.descending)
+        self.table.show_sort(SORT_COLUMNS[self.sort], self.descending)
+        self.say(f"{self.order_text()}; o changes it.")
+        if self.search_shown is not None:
+            self.search_shown = self.search_shown.model_copy(
+                update={"sort": self.sort, "descending": self.descending}
+            )
+            self.load()
+
+    def order_text(self) -> str:
+        """The order in words, e.g. "Sorted by billed, descending"."""
+        direction = "descending" if self.descending else "ascending"
+        return f"Sorted by {CLAIM_SORTS[self.sort].lower()}, {direction}"
+
+    def action_reports(self) -> None:
+        from portal_tui.screens.claim_reports import ClaimReportScreen
+
+        self.app.push_screen(ClaimReportScreen())
 
     @on(ResultTable.NeedMore, "#claims-table")
     def _more(self, event: ResultTable.NeedMore) -> None:
@@ -171,7 +213,7 @@ class ClaimSearchScreen(MenuScreen):
             return
         table.append_page(page.items, page.next_cursor, page.total)
         if after is None:
-            self.say("Enter opens a claim; / goes back to the form.")
+            self.say(f"{self.order_text()} (o changes it). Enter opens a claim; / the form.")
             if page.items:
                 table.focus()
 

@@ -13,7 +13,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from portal_core.errors import MigrationRequired, PortalError, SecondFactorRequired
+from portal_core.errors import (
+    BackendUnavailable,
+    MigrationRequired,
+    PortalError,
+    SecondFactorRequired,
+)
 from portal_tui.assets import stylesheet
 from portal_tui.messages import SignedIn
 from portal_tui.screens.base import TypeAheadForm
@@ -107,6 +112,10 @@ class LoginScreen(TypeAheadForm[None]):
             self.add_class("needs-totp")
             self._say(error.message or "Enter the code from your authenticator app.")
             self.query_one("#totp", Input).focus()
+        except BackendUnavailable as error:
+            # Not the user's fault: keep what was typed, so the retry key signs in as it is.
+            self._say(f"{error.message} Press {self.portal.retry_key} to try again.", error=True)
+            self.portal.backend_lost(error)
         except PortalError as error:
             self._say(error.message, error=True)
             if code is None:

@@ -108,6 +108,9 @@ class ReviewWorklistScreen(MenuScreen):
         super().__init__()
         self.campaign = campaign
         """The campaign, as last fetched."""
+        self._undone: set[int] = set()
+        """Items whose shown decision was taken back because the server refused or could not be
+        reached; shown again if the retry key records it after all."""
 
     # -- layout -----------------------------------------------------------------------------------
     def compose_content(self) -> ComposeResult:
@@ -387,8 +390,13 @@ class ReviewWorklistScreen(MenuScreen):
         except PortalError as error:
             if before:
                 self.table.replace_rows(before)
+                self._undone.update(t.id for t in before)
             self.report(error)
             return
+        if before and self._undone.intersection(t.id for t in before):
+            # A retried decision: the list had been put back as it was; show it again.
+            self._undone.difference_update(t.id for t in before)
+            self._apply_locally(before, decision)
         if item_ids is None:
             self.notify(f"Decided {count:,} items.")
             self.load()

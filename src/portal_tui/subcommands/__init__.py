@@ -62,6 +62,7 @@ def _register() -> None:
         demo,
         mail,
         members,
+        messages,
         payments,
         reviews,
         serve,
@@ -81,6 +82,7 @@ def _register() -> None:
         members,
         claims,
         payments,
+        messages,
     ):
         for command in module.COMMANDS:
             portal.add_command(command)

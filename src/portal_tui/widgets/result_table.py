@@ -180,6 +180,8 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         """Column widths for the last width drawn (the width rarely changes, rows do)."""
         self._styles: _LineStyles | None = None
         """The styles of one `render_lines` pass (resolving them costs more than a line)."""
+        self.sort_mark: tuple[str, bool] | None = None
+        """The column title the rows are sorted on and whether descending (marked ▼ or ▲)."""
 
     # -- data in (from the screen) -------------------------------------------------------------
     def reset(self) -> None:
@@ -215,6 +217,17 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         self._maybe_fetch()
         if len(self.rows) and self.cursor < len(self.rows):
             self.post_message(self.Highlighted(self, self.rows[self.cursor]))  # type: ignore[arg-type]
+
+    def set_columns(self, columns: Sequence[Column[RowT]]) -> None:
+        """Show other columns (a report run with the columns it chose)."""
+        self.columns = list(columns)
+        self._widths_for = (-1, [])
+        self.refresh()
+
+    def show_sort(self, title: str | None, descending: bool = True) -> None:
+        """Mark the column titled `title` as the order (▼ descending, ▲ ascending), or none."""
+        self.sort_mark = None if title is None else (title, descending)
+        self.refresh(Region(0, 0, self.size.width, 1))
 
     def stop_loading(self) -> None:
         """A fetch failed: stop saying "Loading…" (the screen shows why)."""
@@ -306,13 +319,18 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         )
         return set_cell_size(text, width)
 
+    def _title(self, title: str) -> str:
+        if self.sort_mark is None or self.sort_mark[0] != title:
+            return title
+        return f"{title} {'▼' if self.sort_mark[1] else '▲'}"
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         widths = self._widths(width)
         styles = self._line_styles()
         base = styles.base
         if y == 0:
-            titles = [c.title for c in self.columns]
+            titles = [self._title(c.title) for c in self.columns]
             return Strip(
                 [
                     Segment(

@@ -29,7 +29,8 @@ def describe_account(account: Account | None) -> str:
 
 
 class StatusBar(Static):
-    """One line at the bottom of every menu screen."""
+    """One line at the bottom of every menu screen; it turns to the error color, saying so and
+    naming the retry key, while the server cannot be reached."""
 
     DEFAULT_CSS = """
     StatusBar {
@@ -39,14 +40,28 @@ class StatusBar(Static):
         color: $foreground;
         padding: 0 1;
     }
+    StatusBar.-unreachable {
+        background: $error;
+        color: $text;
+        text-style: bold;
+    }
     """
 
     def on_mount(self) -> None:
         self.watch(self.app, "account", self._show)
+        self.watch(self.app, "server_reachable", self._show)
 
-    def _show(self, account: Any) -> None:
+    def _show(self, _: Any = None) -> None:
         client = getattr(self.app, "client", None)
         label = client.backend_label if client is not None else ""
-        who = describe_account(account)
-        # Who and where first: a long database path is what gets cut on a narrow terminal.
-        self.update(Text(f"{who}  │  {label}" if label else who, no_wrap=True, overflow="ellipsis"))
+        who = describe_account(getattr(self.app, "account", None))
+        reachable = getattr(self.app, "server_reachable", True)
+        self.set_class(not reachable, "-unreachable")
+        if not reachable:
+            key = getattr(self.app, "retry_key", "ctrl+r")
+            # The state first: it is what the user must see on a narrow terminal.
+            text = f"Cannot reach the portal server · {key} to retry  │  {who}"
+        else:
+            # Who and where first: a long database path is what gets cut on a narrow terminal.
+            text = f"{who}  │  {label}" if label else who
+        self.update(Text(text, no_wrap=True, overflow="ellipsis"))

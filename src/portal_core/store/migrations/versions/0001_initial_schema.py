@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 13:30:11.748672
+Create Date: 2026-11-23 14:31:27.829075
 """
 
 from __future__ import annotations
@@ -351,6 +351,53 @@ def upgrade() -> None:
         batch_op.create_index("ix_documents_tin_kind", ["tin", "kind", "created_at"], unique=False)
 
     op.create_table(
+        "message_threads",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reference", sa.String(length=15), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("tin", sa.String(length=9), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("topic", sa.String(length=12), nullable=False),
+        sa.Column("category", sa.String(length=20), nullable=True),
+        sa.Column("linked_kind", sa.String(length=12), nullable=True),
+        sa.Column("linked_id", sa.String(length=40), nullable=True),
+        sa.Column("member_id", sa.String(length=12), nullable=True),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_post_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("waiting_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('open','awaiting_payer','awaiting_provider','closed')",
+            name=op.f("ck_message_threads_status"),
+        ),
+        sa.CheckConstraint(
+            "topic IN ('general','transaction')", name=op.f("ck_message_threads_topic")
+        ),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_message_threads_author_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_message_threads_organization_id_organizations"),
+        ),
+        sa.ForeignKeyConstraint(["tin"], ["tins.tin"], name=op.f("fk_message_threads_tin_tins")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_message_threads")),
+        sa.UniqueConstraint("reference", name=op.f("uq_message_threads_reference")),
+    )
+    with op.batch_alter_table("message_threads", schema=None) as batch_op:
+        batch_op.create_index("ix_message_threads_activity", ["last_post_at", "id"], unique=False)
+        batch_op.create_index("ix_message_threads_link", ["linked_kind", "linked_id"], unique=False)
+        batch_op.create_index(
+            "ix_message_threads_queue", ["status", "waiting_since", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_message_threads_tin_activity", ["tin", "last_post_at", "id"], unique=False
+        )
+
+    op.create_table(
         "payments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("payment_number", sa.String(length=20), nullable=False),
@@ -461,7 +508,16 @@ def upgrade() -> None:
             "ix_claims_member_dates", ["member_id", "service_from", "id"], unique=False
         )
         batch_op.create_index(
+            "ix_claims_npi_billed", ["rendering_npi", "billed_cents", "id"], unique=False
+        )
+        batch_op.create_index(
             "ix_claims_npi_dates", ["rendering_npi", "service_from", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_claims_npi_number", ["rendering_npi", "claim_number"], unique=False
+        )
+        batch_op.create_index(
+            "ix_claims_npi_paid", ["rendering_npi", "paid_cents", "id"], unique=False
         )
         batch_op.create_index(
             "ix_claims_npi_status_dates",
@@ -470,10 +526,55 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_claims_number", ["claim_number"], unique=True)
         batch_op.create_index("ix_claims_payment", ["payment_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_claims_payment_dates", ["payment_id", "service_from", "id"], unique=False
+        )
+        batch_op.create_index("ix_claims_tin_billed", ["tin", "billed_cents", "id"], unique=False)
         batch_op.create_index("ix_claims_tin_dates", ["tin", "service_from", "id"], unique=False)
+        batch_op.create_index("ix_claims_tin_number", ["tin", "claim_number"], unique=False)
+        batch_op.create_index("ix_claims_tin_paid", ["tin", "paid_cents", "id"], unique=False)
         batch_op.create_index(
             "ix_claims_tin_status_dates", ["tin", "status", "service_from", "id"], unique=False
         )
+
+    op.create_table(
+        "message_posts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("thread_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("payer_side", sa.Boolean(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_message_posts_author_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["thread_id"],
+            ["message_threads.id"],
+            name=op.f("fk_message_posts_thread_id_message_threads"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_message_posts")),
+    )
+    with op.batch_alter_table("message_posts", schema=None) as batch_op:
+        batch_op.create_index("ix_message_posts_thread", ["thread_id", "id"], unique=False)
+
+    op.create_table(
+        "message_reads",
+        sa.Column("thread_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["thread_id"],
+            ["message_threads.id"],
+            name=op.f("fk_message_reads_thread_id_message_threads"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_message_reads_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("thread_id", "user_id", name=op.f("pk_message_reads")),
+    )
+    with op.batch_alter_table("message_reads", schema=None) as batch_op:
+        batch_op.create_index("ix_message_reads_user", ["user_id", "thread_id"], unique=False)
 
     op.create_table(
         "review_campaigns",
@@ -627,6 +728,22 @@ def upgrade() -> None:
         batch_op.create_index("ix_claim_remarks_claim", ["claim_id"], unique=False)
 
     op.create_table(
+        "message_attachments",
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["document_id"],
+            ["documents.id"],
+            name=op.f("fk_message_attachments_document_id_documents"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["message_posts.id"],
+            name=op.f("fk_message_attachments_post_id_message_posts"),
+        ),
+        sa.PrimaryKeyConstraint("post_id", "document_id", name=op.f("pk_message_attachments")),
+    )
+    op.create_table(
         "review_items",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=False),
@@ -672,6 +789,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_review_items_campaign")
 
     op.drop_table("review_items")
+    op.drop_table("message_attachments")
     with op.batch_alter_table("claim_remarks", schema=None) as batch_op:
         batch_op.drop_index("ix_claim_remarks_claim")
 
@@ -695,13 +813,28 @@ def downgrade() -> None:
         batch_op.drop_index("ix_review_campaigns_tin")
 
     op.drop_table("review_campaigns")
+    with op.batch_alter_table("message_reads", schema=None) as batch_op:
+        batch_op.drop_index("ix_message_reads_user")
+
+    op.drop_table("message_reads")
+    with op.batch_alter_table("message_posts", schema=None) as batch_op:
+        batch_op.drop_index("ix_message_posts_thread")
+
+    op.drop_table("message_posts")
     with op.batch_alter_table("claims", schema=None) as batch_op:
         batch_op.drop_index("ix_claims_tin_status_dates")
+        batch_op.drop_index("ix_claims_tin_paid")
+        batch_op.drop_index("ix_claims_tin_number")
         batch_op.drop_index("ix_claims_tin_dates")
+        batch_op.drop_index("ix_claims_tin_billed")
+        batch_op.drop_index("ix_claims_payment_dates")
         batch_op.drop_index("ix_claims_payment")
         batch_op.drop_index("ix_claims_number")
         batch_op.drop_index("ix_claims_npi_status_dates")
+        batch_op.drop_index("ix_claims_npi_paid")
+        batch_op.drop_index("ix_claims_npi_number")
         batch_op.drop_index("ix_claims_npi_dates")
+        batch_op.drop_index("ix_claims_npi_billed")
         batch_op.drop_index("ix_claims_member_dates")
         batch_op.drop_index("ix_claims_denials")
 
@@ -717,6 +850,13 @@ def downgrade() -> None:
         batch_op.drop_index("ix_payments_date")
 
     op.drop_table("payments")
+    with op.batch_alter_table("message_threads", schema=None) as batch_op:
+        batch_op.drop_index("ix_message_threads_tin_activity")
+        batch_op.drop_index("ix_message_threads_queue")
+        batch_op.drop_index("ix_message_threads_link")
+        batch_op.drop_index("ix_message_threads_activity")
+
+    op.drop_table("message_threads")
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.drop_index("ix_documents_tin_kind")
         batch_op.drop_index("ix_documents_link")
