@@ -1,4 +1,4 @@
-"""(f) remote under load: throughput of sign-in and of a user-list search with 50 concurrent
+"""(f) remote under load: throughput of sign-in and of a claim search with 50 concurrent
 clients on `portal serve --workers 2`, over SQLite and over PostgreSQL.
 
 Each backend gets the small demo (`portal db upgrade`, `portal demo seed --scale small`): SQLite in
@@ -29,7 +29,7 @@ from portal_core.client.credentials import MemoryTokenStore
 from portal_core.client.remote import RemoteClient
 from portal_core.demo import DEMO_PASSWORD
 from portal_core.demo.catalog import MAIN_TIN
-from portal_core.models.users import UserFilter
+from portal_core.models.claims import ClaimSearch
 
 CLIENTS = 50
 """Clients working at once."""
@@ -49,8 +49,8 @@ WORKERS = 2
 SIGN_INS = ("admin.lakeside", "maint.lakeside", "staff.lakeside", "dr.rivera", "billing.acme")
 """Demo accounts the clients sign in as, in turn (all use `DEMO_PASSWORD`)."""
 
-SEARCHES = ("a", "lake", "staff", "mor", "diaz", "e")
-"""Texts the user-list searches use, in turn."""
+SEARCHES = (None, "paid", "denied", "pending", "received", "adjusted")
+"""Claim statuses the claim searches use, in turn (None: any status)."""
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,10 +83,10 @@ def _figures(backend: str) -> tuple[Figure, Figure]:
         note=note,
     )
     search = Figure(
-        f"remote: user-list search throughput, {CLIENTS} concurrent clients, {backend}",
+        f"remote: claim search throughput, {CLIENTS} concurrent clients, {backend}",
         "ops/s",
         None,
-        note=note + "; list_users(text, limit=50) at the main TIN",
+        note=note + "; search_claims(TIN, status, limit=50) at the main TIN",
     )
     return sign_in, search
 
@@ -176,8 +176,8 @@ async def _load(url: str, sign_in: Figure, search: Figure) -> None:
 
         def searching(n: int) -> Callable[[], Awaitable[object]]:
             client = clients[n]
-            wanted = UserFilter(tin=MAIN_TIN, text=SEARCHES[n % len(SEARCHES)])
-            return lambda: client.list_users(wanted, limit=50)
+            wanted = ClaimSearch(tin=MAIN_TIN, status=SEARCHES[n % len(SEARCHES)])
+            return lambda: client.search_claims(wanted, limit=50)
 
         await _rounds(search, [searching(n) for n in range(CLIENTS)])
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import time
 from collections.abc import Callable
@@ -151,6 +152,9 @@ class PortalApp(App[None]):
             return
         client.on_reachability = self._backend_answered
         self.client = client
+        # Everything imported so far lives as long as the app: keep it out of the cyclic garbage
+        # collector's full passes, which otherwise stall a frame by 100 ms and more now and then.
+        gc.freeze()
         self._client_ready.set()
 
     async def wait_for_client(self) -> PortalClient:
@@ -201,6 +205,9 @@ class PortalApp(App[None]):
         # A fresh sign-in screen for next time: the typed password must not stay in memory.
         await self.remove_mode(SIGN_IN_MODE)
         self.add_mode(SIGN_IN_MODE, LoginScreen)
+        # The shell and home screen now live for the session: out of the collector's full passes.
+        gc.collect()
+        gc.freeze()
 
     def on_account_changed(self, message: AccountChanged) -> None:
         self.account = message.account
@@ -210,6 +217,7 @@ class PortalApp(App[None]):
 
     async def return_to_sign_in(self, reason: str) -> None:
         """Forget the session and every menu's screens, and show the sign-in screen."""
+        gc.unfreeze()  # the session's screens may be collected again once they are gone
         self.account = None
         self.locked = False
         await self.switch_mode(SIGN_IN_MODE)
