@@ -197,6 +197,31 @@ def _chain_hashes(prev_hash: str, shared: dict[str, Any], ids: list[str]) -> lis
     return hashes
 
 
+def record_refusal(
+    db: Database,
+    at: datetime,
+    principal: Principal,
+    action: str,
+    *,
+    tin: str | None = None,
+    record_kind: str | None = None,
+    record_id: str | int | None = None,
+) -> None:
+    """Audit a refused attempt (outcome `denied`) in a transaction of its own: the use case's own
+    transaction rolls back with the refusal, and the attempt must still be on record."""
+    with db.write() as conn:
+        record(
+            conn,
+            at=at,
+            action=action,
+            outcome="denied",
+            principal=principal,
+            tin=tin,
+            record_kind=record_kind,
+            record_id=record_id,
+        )
+
+
 def verify_chain(conn: Connection, batch: int = 5000) -> ChainVerdict:
     """Walk the whole log in id order and report the first row whose chain does not hold."""
     expected_prev = GENESIS

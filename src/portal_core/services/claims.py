@@ -216,16 +216,9 @@ class ClaimService:
     def _refused(
         self, principal: Principal, action: str, kind: str | None, record_id: str | int | None
     ) -> None:
-        with self.db.write() as conn:
-            audit.record(
-                conn,
-                at=self.clock.now(),
-                action=action,
-                outcome="denied",
-                principal=principal,
-                record_kind=kind,
-                record_id=record_id,
-            )
+        audit.record_refusal(
+            self.db, self.clock.now(), principal, action, record_kind=kind, record_id=record_id
+        )
 
     def _scoped_tin(self, principal: Principal, value: str, audit_action: str) -> str:
         tin = parse_tin(value)

@@ -128,16 +128,14 @@ class DocumentService:
         return or_(*conditions) if conditions else false()
 
     def _deny(self, principal: Principal, action: str, record_id: str | int | None) -> None:
-        with self.db.write() as conn:
-            audit.record(
-                conn,
-                at=self.clock.now(),
-                action=action,
-                outcome="denied",
-                principal=principal,
-                record_kind="document",
-                record_id=record_id,
-            )
+        audit.record_refusal(
+            self.db,
+            self.clock.now(),
+            principal,
+            action,
+            record_kind="document",
+            record_id=record_id,
+        )
 
     def list_documents(
         self,

@@ -165,16 +165,9 @@ class MessageService:
     def _refused(
         self, principal: Principal, action: str, kind: str | None, record_id: str | None
     ) -> None:
-        with self.db.write() as conn:
-            audit.record(
-                conn,
-                at=self.clock.now(),
-                action=action,
-                outcome="denied",
-                principal=principal,
-                record_kind=kind,
-                record_id=record_id,
-            )
+        audit.record_refusal(
+            self.db, self.clock.now(), principal, action, record_kind=kind, record_id=record_id
+        )
 
     def _scope(self, principal: Principal, now: datetime) -> ColumnElement[bool]:
         return tin_condition(principal, Action.SEND_MESSAGES, now, message_threads.c.tin)

@@ -130,17 +130,15 @@ class ReviewService:
     def _deny(
         self, principal: Principal, action: str, campaign_id: int | None, tin: str | None
     ) -> None:
-        with self.db.write() as conn:
-            audit.record(
-                conn,
-                at=self.clock.now(),
-                action=action,
-                outcome="denied",
-                principal=principal,
-                tin=tin,
-                record_kind="review_campaign",
-                record_id=campaign_id,
-            )
+        audit.record_refusal(
+            self.db,
+            self.clock.now(),
+            principal,
+            action,
+            tin=tin,
+            record_kind="review_campaign",
+            record_id=campaign_id,
+        )
 
     @contextmanager
     def _acting(

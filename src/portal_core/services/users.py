@@ -93,17 +93,15 @@ class UserAdminService:
         self, principal: Principal, action: str, user_id: int | None, tin: str | None
     ) -> None:
         """Record a refused attempt in its own transaction."""
-        with self.db.write() as conn:
-            audit.record(
-                conn,
-                at=self.clock.now(),
-                action=action,
-                outcome="denied",
-                principal=principal,
-                tin=tin,
-                record_kind="user",
-                record_id=user_id,
-            )
+        audit.record_refusal(
+            self.db,
+            self.clock.now(),
+            principal,
+            action,
+            tin=tin,
+            record_kind="user",
+            record_id=user_id,
+        )
 
     @contextmanager
     def _acting(
