@@ -21,7 +21,7 @@ class Menu:
 
 MENUS: tuple[Menu, ...] = (
     Menu("home", "Home", "1"),
-    Menu("messages", "Messages", "2", "the secure messages issue"),
+    Menu("messages", "Messages", "2"),
     Menu("claims", "Claims", "3"),
     Menu("payments", "Payments", "4"),
     Menu("preauth", "Preauth", "5", "the preauthorization issue"),

@@ -163,7 +163,7 @@ def test_printable_shows_control_characters():
 def test_every_menu_guide_exists_and_keys_md_lists_every_binding_id():
     from textual.binding import Binding
 
-    from portal_tui.modals import claim_request, upload_files
+    from portal_tui.modals import claim_request, message_compose, reference_lookup, upload_files
     from portal_tui.screens import (
         claim_detail,
         claim_reports,
@@ -177,6 +177,8 @@ def test_every_menu_guide_exists_and_keys_md_lists_every_binding_id():
         member_detail,
         member_lookups,
         members,
+        message_thread,
+        messages,
         payments,
         recover,
         register,
@@ -201,6 +203,7 @@ def test_every_menu_guide_exists_and_keys_md_lists_every_binding_id():
         "keys",
         "members",
         "claims",
+        "messages",
     ):
         assert guide_path(name).is_file(), name
     keys = guide_path("keys").read_text(encoding="utf-8")
@@ -236,6 +239,10 @@ def test_every_menu_guide_exists_and_keys_md_lists_every_binding_id():
         payments.PaymentDetailScreen,
         claim_request.ClaimRequestModal,
         upload_files.UploadFilesModal,
+        messages.MessagesScreen,
+        message_thread.ThreadScreen,
+        message_compose.ComposeMessageModal,
+        reference_lookup.ReferenceLookupModal,
     ]
     ids = {
         b.id

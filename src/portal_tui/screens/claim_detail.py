@@ -62,6 +62,7 @@ class ClaimDetailScreen(MenuScreen):
         Binding("u", "attach", "Attach", id="claim.attach"),
         Binding("i", "inquiry", "Inquiry", id="claim.inquiry"),
         Binding("a", "appeal", "Appeal", id="claim.appeal"),
+        Binding("m", "message", "Message", id="claim.message"),
         Binding("f5", "refresh", "Refresh", show=False, id="claim.refresh"),
     ]
     """
@@ -71,6 +72,7 @@ class ClaimDetailScreen(MenuScreen):
     | u | claim.attach | Attach up to 5 documents. |
     | i | claim.inquiry | Ask the payer to reconsider. |
     | a | claim.appeal | File a grievance or appeal (within 180 days of a denial). |
+    | m | claim.message | Write a message about this claim (shows its reference number). |
     | f5 | claim.refresh | Fetch again. |
     """
 
@@ -117,7 +119,7 @@ class ClaimDetailScreen(MenuScreen):
             self.report(error)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"attach", "inquiry", "appeal"}:
+        if action in {"attach", "inquiry", "appeal", "message"}:
             return self.claim is not None
         return True
 
@@ -228,3 +230,15 @@ class ClaimDetailScreen(MenuScreen):
             return
         self.say(f"{kind.capitalize()} filed.")
         self.load()
+
+    @work(exclusive=True, group="claim-write")
+    async def action_message(self) -> None:
+        """Write a message about this claim, already linked to it."""
+        from portal_tui.modals.message_compose import ComposeMessageModal
+
+        tin = self.claim.tin if self.claim else None
+        reference = await self.app.push_screen_wait(
+            ComposeMessageModal(tin, "claim", self.claim_number)
+        )
+        if reference is not None:
+            self.say(f"Message sent. Reference number {reference}.")

@@ -1,0 +1,177 @@
+"""One message thread: its posts in order as plain text, status and linked record; reply and
+close. Opening it marks it read. A customer-service look-up shows the caller's organization too."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import LoadingIndicator, Static
+
+from portal_core.errors import PortalError, SessionExpired
+from portal_tui.assets import stylesheet
+from portal_tui.display_text import printable
+from portal_tui.screens.base import MenuScreen
+from portal_tui.screens.messages import status_words, when
+
+if TYPE_CHECKING:
+    from portal_core.models.messages import ThreadDetail, ThreadLookup
+
+
+def thread_text(thread: ThreadDetail) -> str:
+    """The thread's facts, then each post: author, time, text (raw; escape before showing)."""
+    if thread.topic == "transaction":
+        about = f"About: {thread.linked_kind} {thread.linked_id}"
+    else:
+        about = f"Category: {(thread.category or 'other').replace('_', ' ')}"
+    lines = [
+        f"Subject: {thread.subject}",
+        f"Status: {status_words(thread.status)}",
+        about,
+        f"Organization: {thread.organization} (Tax ID {thread.tin})",
+        f"Opened by {thread.author_name} on {when(thread.created_at)}",
+    ]
+    if thread.reopen_until is not None:
+        lines.append(f"A reply by {when(thread.reopen_until)} reopens it.")
+    for post in thread.posts:
+        side = " (customer service)" if post.payer_side else ""
+        lines += ["", f"— {post.author_name}{side}, {when(post.created_at)}", post.body]
+        lines += [f"  attached: {a.file_name} ({a.size:,} bytes)" for a in post.attachments]
+    return "\n".join(lines)
+
+
+def caller_text(lookup: ThreadLookup) -> str:
+    """What customer service needs before taking the call."""
+    role = f", the author is {lookup.author_role}" if lookup.author_role else ""
+    return (
+        f"Caller: {lookup.thread.organization} ({lookup.organization_kind}{role}); "
+        f"Tax IDs {', '.join(lookup.organization_tins)}"
+    )
+
+
+class ThreadScreen(MenuScreen):
+    """A thread the user may read, with reply and close."""
+
+    MENU = "messages"
+    GUIDE = "messages"
+    CSS_PATH = stylesheet("messages")
+    AUTO_FOCUS = "#thread-body"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="thread.back"),
+        Binding("r", "reply", "Reply", id="thread.reply"),
+        Binding("c", "close_thread", "Close", id="thread.close"),
+        Binding("f5", "refresh", "Refresh", show=False, id="thread.refresh"),
+    ]
+    """
+    | Key(s) | Id | Description |
+    | :- | :- | :- |
+    | escape | thread.back | Back. |
+    | r | thread.reply | Reply (ctrl+s sends). |
+    | c | thread.close | Close the thread (customer service). |
+    | f5 | thread.refresh | Fetch again. |
+    """
+
+    def __init__(self, reference: str, lookup: bool = False, menu: str = "messages") -> None:
+        super().__init__()
+        self.reference = reference.strip().upper()
+        """The thread shown."""
+        self.lookup = lookup
+        """True for a customer-service look-up (shows the caller's organization)."""
+        self.menu = menu
+        """The menu the thread was opened from."""
+        self.thread: ThreadDetail | None = None
+        """The thread as last loaded."""
+
+    @property
+    def menu_mode(self) -> str:
+        return self.menu
+
+    def compose_content(self) -> ComposeResult:
+        yield Static(printable(f"Message {self.reference}"), classes="screen-title", markup=False)
+        yield Static("", id="thread-message", markup=False)
+        yield Static("", id="thread-caller", markup=False)
+        yield LoadingIndicator(id="thread-loading")
+        with VerticalScroll(id="thread-body"):
+            yield Static("", id="thread-posts", markup=False)
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"reply", "close_thread"}:
+            return self.thread is not None
+        return True
+
+    def say(self, text: str, error: bool = False) -> None:
+        """The line under the title (red for a problem)."""
+        message = self.query_one("#thread-message", Static)
+        message.update(printable(text))
+        message.set_class(error, "error")
+
+    def fail(self, error: PortalError) -> None:
+        """Say what went wrong under the title; an ended session goes back to sign-in."""
+        self.say(error.message, error=True)
+        if isinstance(error, SessionExpired):
+            self.report(error)
+
+    def show(self, thread: ThreadDetail) -> None:
+        """Draw the thread (every text escaped: it is whatever people typed)."""
+        self.thread = thread
+        self.query_one("#thread-posts", Static).update(printable(thread_text(thread)))
+        self.refresh_bindings()
+
+    @work(exclusive=True, group="thread-load")
+    async def load(self) -> None:
+        """Fetch the thread (which marks it read)."""
+        loading = self.query_one("#thread-loading")
+        loading.display = True
+        try:
+            if self.lookup:
+                found = await self.client.lookup_thread(self.reference)
+                self.query_one("#thread-caller", Static).update(printable(caller_text(found)))
+                self.show(found.thread)
+            else:
+                self.show(await self.client.get_thread(self.reference))
+        except PortalError as error:
+            self.fail(error)
+        finally:
+            loading.display = False
+
+    @work(exclusive=True, group="thread-write")
+    async def action_reply(self) -> None:
+        """Write a reply; ctrl+s sends it."""
+        from portal_core.models.messages import NewPost
+        from portal_tui.modals.claim_request import ClaimRequestModal
+
+        answer = await self.app.push_screen_wait(
+            ClaimRequestModal(f"Reply to {self.reference}", "Plain text; ctrl+s sends.")
+        )
+        if answer is None:
+            return
+        try:
+            thread = await self.client.reply_to_thread(self.reference, NewPost(body=answer[1]))
+        except PortalError as error:
+            self.fail(error)
+            return
+        self.show(thread)
+        self.say("Reply sent.")
+
+    @work(exclusive=True, group="thread-write")
+    async def action_close_thread(self) -> None:
+        """Close the thread (the portal lets only customer service)."""
+        try:
+            thread = await self.client.close_thread(self.reference)
+        except PortalError as error:
+            self.fail(error)
+            return
+        self.show(thread)
+        self.say("Thread closed.")

@@ -1,0 +1,299 @@
+"""The Message Center over the small demo: compose (general, bad input, about a claim), reply,
+search, the CSR queue, look-up, reply and close, and message text shown as text."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from textual.widgets import Input, Select, TextArea
+
+from portal_core.demo.catalog import DEMO_PASSWORD
+from portal_core.store.schema import message_posts, message_threads, users
+from portal_tui.app import PortalApp
+from portal_tui.modals.message_compose import ComposeMessageModal
+from portal_tui.modals.reference_lookup import ReferenceLookupModal
+from portal_tui.screens.claim_detail import ClaimDetailScreen
+from portal_tui.screens.message_thread import ThreadScreen
+from portal_tui.screens.messages import MessagesScreen
+from portal_tui.widgets.result_table import ResultTable
+from tui.conftest import Demo
+from tui.driving import screen_text, settle, sign_in
+
+SIZE = (120, 32)
+
+
+def thread_count(demo: Demo) -> int:
+    with demo.services.db.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(message_threads)).scalar_one())
+
+
+def thread_row(demo: Demo, reference: str) -> dict[str, object]:
+    with demo.services.db.read() as conn:
+        row = conn.execute(
+            select(message_threads).where(message_threads.c.reference == reference)
+        ).one()
+        return dict(row._mapping)
+
+
+def text_of(screen, selector: str) -> str:
+    return str(screen.query_one(selector).render())
+
+
+async def open_inbox(pilot, app: PortalApp, username: str) -> MessagesScreen:
+    await sign_in(pilot, username, DEMO_PASSWORD)
+    await pilot.press("2")
+    await settle(pilot, lambda: isinstance(app.screen, MessagesScreen))
+    assert isinstance(app.screen, MessagesScreen)
+    table = app.screen.query_one("#messages-table", ResultTable)
+    await settle(pilot, lambda: not table.fetching)
+    await settle(pilot, lambda: getattr(app.focused, "id", None) == "messages-table")
+    return app.screen
+
+
+async def open_thread_screen(pilot, app: PortalApp) -> ThreadScreen:
+    await settle(
+        pilot,
+        lambda: isinstance(app.screen, ThreadScreen) and app.screen.thread is not None,
+    )
+    assert isinstance(app.screen, ThreadScreen)
+    return app.screen
+
+
+async def test_compose_general_refuses_empty_input_then_sends(demo: Demo):
+    before = thread_count(demo)
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_inbox(pilot, app, "staff.lakeside")
+        await pilot.press("n")
+        await settle(pilot, lambda: isinstance(app.screen, ComposeMessageModal))
+        modal = app.screen
+        modal.query_one("#compose-category", Select).value = "claims"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: text_of(modal, ".modal-error") == "Write a subject.")
+        assert thread_count(demo) == before
+        modal.query_one("#compose-subject", Input).value = "Remittance missing"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: text_of(modal, ".modal-error") == "Write your message.")
+        assert thread_count(demo) == before
+        modal.query_one("#compose-body", TextArea).text = "Please resend the EOP for November."
+        await pilot.press("ctrl+s")
+        thread = await open_thread_screen(pilot, app)
+        assert thread_count(demo) == before + 1
+        assert thread.reference.startswith("MSG-")
+        assert any(f"Reference number {thread.reference}" in n.message for n in app._notifications)
+        row = thread_row(demo, thread.reference)
+        assert (row["topic"], row["category"], row["status"]) == (
+            "general",
+            "claims",
+            "awaiting_payer",
+        )
+        assert "Please resend the EOP for November." in screen_text(app)
+
+
+async def test_compose_from_a_claim_links_it_and_shows_the_reference(demo: Demo):
+    claim = demo.world.denied_claim
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "staff.lakeside", DEMO_PASSWORD)
+        await app.open_claim(claim)
+        await settle(
+            pilot,
+            lambda: isinstance(app.screen, ClaimDetailScreen) and app.screen.claim is not None,
+        )
+        detail = app.screen
+        await pilot.press("m")
+        await settle(pilot, lambda: isinstance(app.screen, ComposeMessageModal))
+        modal = app.screen
+        assert f"claim {claim}" in screen_text(app)
+        modal.query_one("#compose-subject", Input).value = "Why was this denied?"
+        modal.query_one("#compose-body", TextArea).text = "The records were sent in October."
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "Reference number MSG-" in text_of(detail, "#claim-message"))
+        reference = text_of(detail, "#claim-message").split("Reference number ")[1].rstrip(".")
+        row = thread_row(demo, reference)
+        assert (row["topic"], row["linked_kind"], row["linked_id"]) == (
+            "transaction",
+            "claim",
+            claim,
+        )
+
+
+async def test_enter_opens_a_thread_and_reply_adds_a_post(demo: Demo):
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = await open_inbox(pilot, app, "staff.lakeside")
+        table = inbox.table
+        inbox.query_one("#messages-status", Select).value = "awaiting_provider"
+        await settle(
+            pilot,
+            lambda: (
+                not table.fetching
+                and bool(table.rows)
+                and {t.status for t in table.rows} == {"awaiting_provider"}
+            ),
+        )
+        first = table.current
+        assert first is not None
+        assert first.unread
+        table.focus()
+        await pilot.press("enter")
+        thread = await open_thread_screen(pilot, app)
+        assert thread.reference == first.reference
+        await pilot.press("r")
+        await settle(pilot, lambda: app.screen is not thread)
+        app.screen.query_one("#request-text", TextArea).text = "Thanks, [b]received[/b]."
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "Reply sent." in text_of(thread, "#thread-message"))
+        assert "Thanks, [b]received[/b]." in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is inbox)
+        inbox.query_one("#messages-status", Select).clear()
+        # Replied to, it now waits for the payer and is the newest activity: first, and read.
+        await settle(
+            pilot,
+            lambda: (
+                not table.fetching
+                and bool(table.rows)
+                and table.rows[0].reference == first.reference
+            ),
+        )
+        assert table.rows[0].status == "awaiting_payer"
+        assert not table.rows[0].unread
+        with demo.services.db.read() as conn:
+            bodies = conn.execute(
+                select(message_posts.c.body)
+                .join(message_threads, message_threads.c.id == message_posts.c.thread_id)
+                .where(message_threads.c.reference == thread.reference)
+            ).scalars()
+            assert "Thanks, [b]received[/b]." in list(bodies)
+
+
+async def test_search_by_reference_text_and_status(demo: Demo):
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = await open_inbox(pilot, app, "staff.lakeside")
+        table = inbox.table
+        assert table.rows
+        wanted = table.rows[min(3, len(table.rows) - 1)]
+        await pilot.press("slash")
+        await settle(pilot, lambda: getattr(app.focused, "id", None) == "messages-text")
+        inbox.query_one("#messages-text", Input).value = "zzqxnotaword"
+        await pilot.press("enter")
+        await settle(pilot, lambda: not table.fetching and not table.rows)
+        assert "No message matches." in screen_text(app)
+        inbox.query_one("#messages-text", Input).value = ""
+        reference = inbox.query_one("#messages-reference", Input)
+        reference.value = wanted.reference
+        reference.focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: not table.fetching and len(table.rows) == 1)
+        assert table.rows[0].reference == wanted.reference
+        reference.value = ""
+        inbox.query_one("#messages-status", Select).value = "closed"
+        await settle(
+            pilot,
+            lambda: (
+                not table.fetching
+                and len(table.rows) > 1
+                and {t.status for t in table.rows} == {"closed"}
+            ),
+        )
+
+
+async def test_csr_queue_lookup_reply_and_close(demo: Demo):
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = await open_inbox(pilot, app, "csr.jones")
+        await pilot.press("w")
+        table = inbox.table
+        await settle(pilot, lambda: inbox.queue and not table.fetching and bool(table.rows))
+        waits = [t.waiting_since for t in table.rows if t.waiting_since is not None]
+        assert waits == sorted(waits)
+        assert {t.status for t in table.rows} == {"awaiting_payer"}
+        with demo.services.db.read() as conn:
+            reference = (
+                conn.execute(
+                    select(message_threads.c.reference)
+                    .join(users, users.c.id == message_threads.c.author_id)
+                    .where(users.c.username == "billing.acme")
+                    .where(message_threads.c.status == "awaiting_payer")
+                    .order_by(message_threads.c.id)
+                )
+                .scalars()
+                .first()
+            )
+        assert reference is not None
+        await pilot.press("l")
+        await settle(pilot, lambda: isinstance(app.screen, ReferenceLookupModal))
+        field = app.screen.query_one("#lookup-reference", Input)
+        field.value = reference.lower()
+        await pilot.press("enter")
+        thread = await open_thread_screen(pilot, app)
+        caller = text_of(thread, "#thread-caller")
+        assert "Caller:" in caller and "billing" in caller
+        await pilot.press("r")
+        await settle(pilot, lambda: app.screen is not thread)
+        app.screen.query_one("#request-text", TextArea).text = "We reprocessed the claim."
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "Reply sent." in text_of(thread, "#thread-message"))
+        assert thread_row(demo, reference)["status"] == "awaiting_provider"
+        await pilot.press("c")
+        await settle(pilot, lambda: "Thread closed." in text_of(thread, "#thread-message"))
+        assert thread_row(demo, reference)["status"] == "closed"
+
+
+async def test_provider_close_is_refused_with_the_portals_message(demo: Demo):
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_inbox(pilot, app, "staff.lakeside")
+        await pilot.press("enter")
+        thread = await open_thread_screen(pilot, app)
+        status = thread_row(demo, thread.reference)["status"]
+        await pilot.press("c")
+        await settle(pilot, lambda: thread.query_one("#thread-message").has_class("error"))
+        assert text_of(thread, "#thread-message")
+        assert thread_row(demo, thread.reference)["status"] == status
+
+
+async def test_control_characters_and_markup_show_as_text(demo: Demo):
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = await open_inbox(pilot, app, "staff.lakeside")
+        first = inbox.table.current
+        assert first is not None
+        with demo.services.db.write() as conn:
+            thread_id = conn.execute(
+                select(message_threads.c.id).where(message_threads.c.reference == first.reference)
+            ).scalar_one()
+            conn.execute(
+                update(message_threads)
+                .where(message_threads.c.id == thread_id)
+                .values(subject="[b]Bold[/b] \x1b[31mRed")
+            )
+            conn.execute(
+                update(message_posts)
+                .where(message_posts.c.thread_id == thread_id)
+                .values(body="[red]x[/red] \x1b[2J\x07end")
+            )
+        await pilot.press("f5")
+        await settle(pilot, lambda: "[b]Bold[/b] \\x1b[31mRed" in screen_text(app))
+        await pilot.press("enter")
+        await open_thread_screen(pilot, app)
+        await settle(pilot, lambda: "[red]x[/red] \\x1b[2J\\x07end" in screen_text(app))
+        assert "Subject: [b]Bold[/b] \\x1b[31mRed" in screen_text(app)
+        assert "\x1b" not in screen_text(app)
+
+
+async def test_csr_lookup_of_an_unknown_number_says_so(demo: Demo):
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = await open_inbox(pilot, app, "csr.jones")
+        assert inbox.check_action("compose", ()) is False
+        await pilot.press("l")
+        await settle(pilot, lambda: isinstance(app.screen, ReferenceLookupModal))
+        app.screen.query_one("#lookup-reference", Input).value = "MSG-2026-999999"
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, ThreadScreen))
+        thread = app.screen
+        await settle(pilot, lambda: thread.query_one("#thread-message").has_class("error"))
+        assert thread.thread is None
+        assert text_of(thread, "#thread-message")
