@@ -7,10 +7,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sqlalchemy import select
 from textual.widgets import Input, TextArea
 
 from portal_core.demo.catalog import DEMO_PASSWORD
+from portal_core.store.schema import message_threads
 from portal_tui.app import PortalApp
+from portal_tui.modals.message_compose import ComposeMessageModal
 from portal_tui.screens.help import HelpScreen
 from portal_tui.screens.member_detail import MemberDetailScreen
 from portal_tui.screens.member_lookups import (
@@ -78,6 +81,35 @@ async def test_malformed_member_id_is_a_plain_message(demo: Demo):
         await settle(pilot, lambda: "member ID" in screen_text(app).replace("\n", " "))
         assert screen.result is None
         assert "COVERED" not in screen_text(app)
+
+
+async def test_message_the_care_team_from_a_member(demo: Demo):
+    member = demo.world.member_id
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "dr.rivera", DEMO_PASSWORD)
+        await app.open_member(member)
+        await settle(
+            pilot,
+            lambda: isinstance(app.screen, MemberDetailScreen) and bool(app.screen.care_plans),
+        )
+        await pilot.press("m")
+        await settle(pilot, lambda: isinstance(app.screen, ComposeMessageModal))
+        modal = app.screen
+        modal.query_one("#compose-subject", Input).value = ""
+        modal.query_one("#compose-body", TextArea).text = "Please call about the care plan."
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "Write a subject" in screen_text(app))
+        modal.query_one("#compose-subject", Input).value = "Care plan goals"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, MemberDetailScreen))
+        with demo.services.db.read() as conn:
+            rows = conn.execute(
+                select(message_threads.c.linked_kind, message_threads.c.linked_id).where(
+                    message_threads.c.subject == "Care plan goals"
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [("member", member)]
 
 
 async def test_billing_users_see_no_care_plans(demo: Demo):

@@ -42,7 +42,7 @@ class ComposeMessageModal(PortalModal[str | None]):
     ) -> None:
         super().__init__()
         self.tin = tin
-        """The Tax ID of a linked record (the thread belongs to it); None: pick one."""
+        """The Tax ID the thread belongs to (a linked claim's); None: the user picks one."""
         self.linked_kind = linked_kind
         """`claim` or `member` for a message about a record; None for a general one."""
         self.linked_id = linked_id
@@ -64,7 +64,7 @@ class ComposeMessageModal(PortalModal[str | None]):
             else:
                 title = "New message"
             yield Static(printable(title), classes="modal-title", markup=False)
-            if not self.linked_kind:
+            if self.tin is None:
                 tins = self._tins()
                 yield Select[str](
                     [(plain_label(label), tin) for tin, label in tins],
@@ -72,6 +72,7 @@ class ComposeMessageModal(PortalModal[str | None]):
                     prompt="Tax ID",
                     id="compose-tin",
                 )
+            if not self.linked_kind:
                 yield Select[str](
                     [(c.replace("_", " ").capitalize(), c) for c in CATEGORIES],
                     prompt="Category",
@@ -102,20 +103,21 @@ class ComposeMessageModal(PortalModal[str | None]):
 
         subject = self.query_one("#compose-subject", Input).value
         body = self.query_one("#compose-body", TextArea).text
+        tin = self.tin
+        if tin is None:
+            tin_value = self.query_one("#compose-tin", Select).value
+            if tin_value is Select.NULL:
+                self.error("Choose the Tax ID the message is for.")
+                return
+            tin = str(tin_value)
         if self.linked_kind:
-            tin = self.tin or ""
             fields: dict[str, str | None] = {
                 "topic": "transaction",
                 "linked_kind": self.linked_kind,
                 "linked_id": self.linked_id,
             }
         else:
-            tin_value = self.query_one("#compose-tin", Select).value
             category = self.query_one("#compose-category", Select).value
-            if tin_value is Select.NULL:
-                self.error("Choose the Tax ID the message is for.")
-                return
-            tin = str(tin_value)
             fields = {
                 "topic": "general",
                 "category": None if category is Select.NULL else str(category),

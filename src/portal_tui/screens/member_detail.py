@@ -36,6 +36,7 @@ class MemberDetailScreen(MenuScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="member.back"),
         Binding("s", "save_care_plan", "Save care plan", id="member.save_care_plan"),
+        Binding("m", "message_care_team", "Message care team", id="member.message"),
         Binding("f5", "refresh", "Refresh", show=False, id="member.refresh"),
     ]
     """
@@ -43,6 +44,7 @@ class MemberDetailScreen(MenuScreen):
     | :- | :- | :- |
     | escape | member.back | Back. |
     | s | member.save_care_plan | Save a care plan as a text file only you can read. |
+    | m | member.message | Message the care team: a thread linked to this member. |
     | f5 | member.refresh | Fetch again. |
     """
 
@@ -73,7 +75,7 @@ class MemberDetailScreen(MenuScreen):
         self.dismiss(None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "save_care_plan":
+        if action in {"save_care_plan", "message_care_team"}:
             return bool(self.care_plans)
         return True
 
@@ -139,3 +141,14 @@ class MemberDetailScreen(MenuScreen):
             self.notify(f"The file could not be written: {error.strerror}", severity="error")
             return
         self.notify(f"Saved to {path}.")
+
+    @work(exclusive=True, group="member-message")
+    async def action_message_care_team(self) -> None:
+        """Write to the care team in a thread linked to this member (its reference is shown)."""
+        from portal_tui.modals.message_compose import ComposeMessageModal
+
+        reference = await self.app.push_screen_wait(
+            ComposeMessageModal(None, "member", self.member_id)
+        )
+        if reference is not None:
+            self.notify(f"Message sent to the care team. Reference number {reference}.")
