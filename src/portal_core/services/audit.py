@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import Connection, func, select, text
 
 from portal_core.clock import Clock
+from portal_core.errors import PermissionDenied
 from portal_core.models.audit import AuditEntry, ChainVerdict
 from portal_core.models.common import Page
 from portal_core.models.identity import Principal
-from portal_core.rules.permissions import Action, require
+from portal_core.rules.permissions import Action, allowed, require
 from portal_core.store.engine import Database
 from portal_core.store.schema import audit_log
 
@@ -220,6 +221,18 @@ def record_refusal(
             record_kind=record_kind,
             record_id=record_id,
         )
+
+
+def require_or_refuse(
+    db: Database, clock: Clock, principal: Principal, action: Action, audit_action: str
+) -> datetime:
+    """The time now when the principal's role allows `action` (at any TIN); otherwise the refusal
+    is audited and `PermissionDenied` raised."""
+    now = clock.now()
+    if not allowed(principal, action, None, now):
+        record_refusal(db, now, principal, audit_action)
+        raise PermissionDenied("Your role does not allow this.")
+    return now
 
 
 def verify_chain(conn: Connection, batch: int = 5000) -> ChainVerdict:

@@ -27,7 +27,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal_core import errors
 from portal_core.clock import Clock
 from portal_core.errors import Conflict, NotFound, ValidationFailed
 from portal_core.models.claims import (
@@ -71,7 +70,7 @@ from portal_core.rules.claim_status import category_text, parse_status
 from portal_core.rules.csv_cells import csv_bytes
 from portal_core.rules.identifiers import parse_claim_number, parse_member_id, parse_npi, parse_tin
 from portal_core.rules.money import dollars
-from portal_core.rules.permissions import Action, allowed, tin_in_scope
+from portal_core.rules.permissions import Action, tin_in_scope
 from portal_core.rules.service_dates import check_range, claim_history_start, parse_date
 from portal_core.rules.uploads import check_submission, safe_file_name
 from portal_core.services import audit
@@ -207,11 +206,7 @@ class ClaimService:
 
     # -- shared steps ------------------------------------------------------------------------------
     def _require(self, principal: Principal, action: Action, audit_action: str) -> datetime:
-        now = self.clock.now()
-        if not allowed(principal, action, None, now):
-            self._refused(principal, audit_action, None, None)
-            raise errors.PermissionDenied("Your role does not allow this.")
-        return now
+        return audit.require_or_refuse(self.db, self.clock, principal, action, audit_action)
 
     def _refused(
         self, principal: Principal, action: str, kind: str | None, record_id: str | int | None

@@ -161,11 +161,7 @@ class MemberService:
 
     # -- shared steps ------------------------------------------------------------------------------
     def _require(self, principal: Principal, action: Action, audit_action: str) -> datetime:
-        now = self.clock.now()
-        if not allowed(principal, action, None, now):
-            self._audit_refusal(principal, audit_action, None, "denied")
-            raise errors.PermissionDenied("Your role does not allow this.")
-        return now
+        return audit.require_or_refuse(self.db, self.clock, principal, action, audit_action)
 
     def _audit_refusal(
         self, principal: Principal, action: str, member_id: str | None, outcome: str

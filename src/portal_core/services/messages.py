@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal_core import errors
 from portal_core.clock import Clock
 from portal_core.errors import Conflict, NotFound, ValidationFailed
 from portal_core.models.claims import UploadFile
@@ -156,11 +155,7 @@ class MessageService:
 
     # -- shared steps ------------------------------------------------------------------------------
     def _require(self, principal: Principal, action: Action, audit_action: str) -> datetime:
-        now = self.clock.now()
-        if not allowed(principal, action, None, now):
-            self._refused(principal, audit_action, None, None)
-            raise errors.PermissionDenied("Your role does not allow this.")
-        return now
+        return audit.require_or_refuse(self.db, self.clock, principal, action, audit_action)
 
     def _refused(
         self, principal: Principal, action: str, kind: str | None, record_id: str | None
