@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from portal_core.client.credentials import MemoryTokenStore
@@ -20,14 +17,9 @@ from portal_core.demo import DEMO_PASSWORD
 from portal_core.demo.catalog import MAIN_TIN
 from portal_core.errors import SessionExpired
 from portal_core.models.users import UserFilter
+from serve_process import running_server
 
 PORTAL = [sys.executable, "-m", "portal_tui.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _portal(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -45,36 +37,8 @@ def server() -> Iterator[str]:
     """`portal serve` over a freshly seeded SQLite file, until the test ends."""
     seeded = _portal("demo", "seed", "--quiet")
     assert seeded.returncode == 0, seeded.stderr
-    port = _free_port()
-    process = subprocess.Popen(
-        [*PORTAL, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):  # waiting for start-up, not timing it
-            if process.poll() is not None:
-                pytest.fail(
-                    f"portal serve exited: {process.stderr.read() if process.stderr else ''}"
-                )
-            try:
-                if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        else:
-            pytest.fail("portal serve did not become ready")
+    with running_server() as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def test_a_real_server_answers_the_remote_client(server: str) -> None:

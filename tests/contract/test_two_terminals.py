@@ -5,13 +5,8 @@ worker, every answer from the shared database)."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from pg_server import PostgresServer
@@ -27,54 +22,17 @@ from portal_core.models.reviews import (
     ReviewItemFilter,
 )
 from portal_core.models.users import UserFilter
+from serve_process import running_server
 
 pytestmark = pytest.mark.postgres
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def pg_server_url(postgres: PostgresServer, demo_postgres: str) -> Iterator[str]:
     """`portal serve` with two workers over a fresh copy of the demo in PostgreSQL."""
     database = postgres.create_database(f"terminals_{os.getpid()}", template=demo_postgres)
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "portal_tui.cli", "serve"),
-            *("--host", "127.0.0.1", "--port", str(port), "--workers", "2"),
-        ],
-        env={**os.environ, "PORTAL_DATABASE_URL": database},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):  # waiting for start-up, not timing it
-            if process.poll() is not None:
-                pytest.fail(
-                    f"portal serve exited: {process.stderr.read() if process.stderr else ''}"
-                )
-            try:
-                if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        else:
-            pytest.fail("portal serve did not become ready")
+    with running_server({**os.environ, "PORTAL_DATABASE_URL": database}) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def test_two_users_see_each_others_decisions(pg_server_url: str) -> None:
