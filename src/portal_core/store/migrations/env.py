@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.types import TypeDecorator
 
+from portal_core.store.migrations.env_filters import include_name
 from portal_core.store.schema import metadata
 
 config = context.config
@@ -28,6 +29,7 @@ def _run(conn: object) -> None:
         render_as_batch=True,
         compare_type=True,
         render_item=_render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
