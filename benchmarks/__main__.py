@@ -18,6 +18,8 @@ from benchmarks import (
     claims_bench,
     claims_tui,
     concurrency_bench,
+    messages_bench,
+    preauth_bench,
     remote_bench,
     review_keypress,
     services_bench,
@@ -128,6 +130,8 @@ def main() -> int:
         ("sign-off", lambda: [services_bench.measure_sign_off(database, scratch)]),
         ("claims and eligibility", lambda: claims_bench.measure(database, scratch)),
         ("claims screen", lambda: claims_tui.measure(database, scratch)),
+        ("messages", lambda: messages_bench.measure(database, scratch)),
+        ("preauthorization", lambda: preauth_bench.measure(database, scratch)),
         ("remote page", lambda: [remote_bench.measure_page(DATA)]),
         ("remote under load", lambda: concurrency_bench.measure(scratch)),
     )

@@ -107,7 +107,7 @@ def measure(database: Path, scratch: Path) -> list[Figure]:
                         note="run + CSV, 10,000 member-read audit rows included")  # fmt: skip
         definition = ClaimReportDefinition(tin=LARGE_TIN, status="paid")
         export.samples = [
-            _time(lambda: services.claims.export_claim_report(principal, definition))
+            _time(lambda: services.claim_reports.export_claim_report(principal, definition))
             for _ in range(5)
         ]
         figures.append(export)

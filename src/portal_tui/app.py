@@ -54,6 +54,9 @@ IDLE_CHECK_SECONDS = 10.0
 RETRY_KEY = "ctrl+r"
 """The key that tries again what failed for want of the server (binding id `app.retry`)."""
 
+UNREAD_CHECK_SECONDS = 60.0
+"""How often the unread-notification count is fetched again, while the user is at the keys."""
+
 
 def _menu_screen(mode: str) -> Callable[[], Screen[Any]]:
     """A factory for a menu's base screen; the module is imported on first use, not at start-up."""
@@ -88,6 +91,7 @@ class PortalApp(App[None]):
         Binding("ctrl+l", "lock", "Lock", show=False, id="app.lock"),
         Binding("ctrl+o", "sign_out", "Sign out", show=False, id="app.sign_out"),
         Binding(RETRY_KEY, "retry", "Retry", id="app.retry"),
+        Binding("ctrl+n", "notifications", "Notifications", show=False, id="app.notifications"),
         *[
             Binding(
                 menu.key, f"menu('{menu.mode}')", menu.title, show=False, id=f"menu.{menu.mode}"
@@ -104,6 +108,7 @@ class PortalApp(App[None]):
     | ctrl+l | app.lock | Lock the screen now. |
     | ctrl+o | app.sign_out | Sign out. |
     | ctrl+r | app.retry | Cannot reach the server: try the failed action again. |
+    | ctrl+n | app.notifications | The notifications panel. |
     | 1-9, 0, f2-f4 | menu.NAME | Switch menu. |
     """
 
@@ -114,6 +119,8 @@ class PortalApp(App[None]):
     server_reachable: var[bool] = var(True)
     """False once a call could not reach the backend, until a call gets through again; the status
     bar shows it and the retry key is offered."""
+    unread_count: var[int | None] = var(None)
+    """Unread notifications as last fetched (the status bar shows it); None before the first."""
 
     def __init__(self, client_factory: Callable[[], PortalClient], settings: Settings) -> None:
         super().__init__()
@@ -140,6 +147,7 @@ class PortalApp(App[None]):
         for problem in self._theme_problems:
             self.notify(problem, severity="warning")
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+        self.set_interval(UNREAD_CHECK_SECONDS, self._check_unread)
         # Open the backend only once the sign-in screen is on the terminal.
         self.call_after_refresh(self._open_backend)
 
@@ -202,6 +210,7 @@ class PortalApp(App[None]):
         self.account = message.account
         self._last_input = time.monotonic()
         await self.switch_mode("home")
+        self.refresh_unread()
         # A fresh sign-in screen for next time: the typed password must not stay in memory.
         await self.remove_mode(SIGN_IN_MODE)
         self.add_mode(SIGN_IN_MODE, LoginScreen)
@@ -220,6 +229,7 @@ class PortalApp(App[None]):
         gc.unfreeze()  # the session's screens may be collected again once they are gone
         self.account = None
         self.locked = False
+        self.unread_count = None
         await self.switch_mode(SIGN_IN_MODE)
         for menu in MENUS:
             if menu.mode in self._screen_stacks:
@@ -315,7 +325,7 @@ class PortalApp(App[None]):
 
     # -- navigation -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"menu", "command_palette", "lock", "sign_out"}:
+        if action in {"menu", "command_palette", "lock", "sign_out", "notifications"}:
             return self.signed_in and not self.locked
         if action == "retry":
             # Offered (in the footer too) only while the server cannot be reached.
@@ -349,6 +359,45 @@ class PortalApp(App[None]):
         """Jump to a member in the members menu."""
         await self.action_menu("members")
         self.screen_stack[0].post_message(OpenMember(member_id))
+
+    # -- notifications ----------------------------------------------------------------------------
+    def show_unread(self, count: int | None) -> None:
+        """Set the unread count the status bar shows (screens that fetched it pass it on)."""
+        self.unread_count = count
+
+    def _check_unread(self) -> None:
+        # Only while the user is at the keys: every call counts as session activity, so a poll
+        # of an idle client would keep its session alive past the idle limit.
+        idle = time.monotonic() - self._last_input
+        at_the_keys = idle < UNREAD_CHECK_SECONDS
+        if self.signed_in and not self.locked and self.server_reachable and at_the_keys:
+            self.refresh_unread()
+
+    @work(exclusive=True, group="unread")
+    async def refresh_unread(self) -> None:
+        """Fetch the unread-notification count for the status bar (quietly: it is a background
+        figure, and a failure shows elsewhere)."""
+        from portal_tui.modals.notifications import PANEL_SIZE
+
+        if self.client is None or not self.signed_in:
+            return
+        try:
+            unread = await self.client.notifications(unread_only=True, limit=PANEL_SIZE)
+        except PortalError:
+            return
+        self.unread_count = len(unread)
+
+    @work(exclusive=True, group="notifications-panel")
+    async def action_notifications(self) -> None:
+        """Open the notifications panel; enter there opens the record a notification is about."""
+        from portal_tui.modals.notifications import NotificationsModal
+        from portal_tui.record_links import open_record
+
+        if isinstance(self.screen, NotificationsModal):
+            return
+        chosen = await self.push_screen_wait(NotificationsModal())
+        if chosen is not None:
+            await open_record(self, chosen.link_kind, chosen.link_id)
 
     def action_help(self) -> None:
         from portal_tui.screens.help import HelpScreen

@@ -23,6 +23,11 @@ CLAIM_REPORTS = "Claims reports"
 
 CLAIM_REPORTS_HELP = "Build, save, run and export custom claims reports (f8 in Claims)"
 
+NOTIFICATIONS = "Notifications"
+"""The palette's name for the notifications panel."""
+
+NOTIFICATIONS_HELP = "Your notifications: mark read, open what they are about (ctrl+n)"
+
 
 class PortalCommands(Provider):
     """Go to any menu; `open user NAME` and `open review` jump straight to a record; `claims
@@ -46,6 +51,10 @@ class PortalCommands(Provider):
         if not isinstance(self.portal.screen, ClaimReportScreen):
             self.portal.push_screen(ClaimReportScreen())
 
+    def open_notifications(self) -> None:
+        """The notifications panel."""
+        self.portal.action_notifications()
+
     async def discover(self) -> Hits:
         if not self._signed_in():
             return
@@ -56,6 +65,7 @@ class PortalCommands(Provider):
                 help=f"Key {menu.key}" if menu.key else None,
             )
         yield DiscoveryHit("Open review", self.portal.open_review, help="The open user review")
+        yield DiscoveryHit(NOTIFICATIONS, self.open_notifications, help=NOTIFICATIONS_HELP)
         yield DiscoveryHit(CLAIM_REPORTS, self.open_claim_reports, help=CLAIM_REPORTS_HELP)
 
     async def search(self, query: str) -> Hits:
@@ -91,6 +101,15 @@ class PortalCommands(Provider):
                 text=CLAIM_REPORTS,
                 help=CLAIM_REPORTS_HELP,
             )
+        score = matcher.match(NOTIFICATIONS)
+        if score > 0:
+            yield Hit(
+                score,
+                matcher.highlight(NOTIFICATIONS),
+                self.open_notifications,
+                text=NOTIFICATIONS,
+                help=NOTIFICATIONS_HELP,
+            )
         lowered = query.lower()
         for prefix in USER_PREFIXES:
             if lowered.startswith(prefix) and query[len(prefix) :].strip():
@@ -110,6 +129,17 @@ CLAIM_NUMBER = re.compile(r"C\d{13}")
 
 MEMBER_ID = re.compile(r"[A-Z]{1,3}\d{8,9}")
 """A member ID as typed in the palette (1-3 letters and 8-9 digits)."""
+
+
+PREAUTH_NUMBER = re.compile(r"PA-\d{4}-\d{6}")
+"""A preauthorization number as typed in the palette (`PA-2026-000123`)."""
+
+
+NPI = re.compile(r"\d{10}")
+"""A provider NPI as typed in the palette (the service checks its check digit)."""
+
+NPI_PREFIXES = ("open provider ", "provider ", "npi ")
+"""What may come before an NPI typed in the palette."""
 
 
 class RecordCommands(Provider):
@@ -146,3 +176,59 @@ class RecordCommands(Provider):
                 text=f"Open member {typed}",
                 help="The member's coverage, PCP and care plans in the Members menu",
             )
+        # -- provider profiles: a 10-digit NPI (optionally "npi" or "provider" first) --
+        npi = query.strip().lower()
+        for prefix in NPI_PREFIXES:
+            if npi.startswith(prefix):
+                npi = npi[len(prefix) :].strip()
+                break
+        if NPI.fullmatch(npi):
+            from portal_tui.screens.providers import open_provider
+
+            yield Hit(
+                1.0,
+                f"Open provider {npi}",
+                partial(open_provider, self.portal, npi),
+                text=f"Open provider {npi}",
+                help="The provider's profile in the Providers menu",
+            )
+        # -- preauthorizations: PA-YYYY-NNNNNN (optionally "preauth" first) --
+        preauth = query.strip().upper()
+        for prefix in ("OPEN PREAUTH ", "PREAUTH "):
+            if preauth.startswith(prefix):
+                preauth = preauth[len(prefix) :].strip()
+                break
+        if PREAUTH_NUMBER.fullmatch(preauth):
+            from portal_tui.screens.preauth import open_linked
+
+            yield Hit(
+                1.0,
+                f"Open preauthorization {preauth}",
+                partial(open_linked, self.portal, preauth),
+                text=f"Open preauthorization {preauth}",
+                help="The request's detail in the Preauth menu",
+            )
+        # -- admissions and referrals: ADM-YYYY-NNNNNN, REF-YYYY-NNNNNN --
+        record = query.strip().upper()
+        for prefix in ("OPEN ADMISSION ", "ADMISSION ", "OPEN REFERRAL ", "REFERRAL "):
+            if record.startswith(prefix):
+                record = record[len(prefix) :].strip()
+                break
+        for pattern, kind, title, where in ADMISSION_REFERRAL_NUMBERS:
+            if pattern.fullmatch(record):
+                from portal_tui.record_links import open_record
+
+                yield Hit(
+                    1.0,
+                    f"Open {title} {record}",
+                    partial(open_record, self.portal, kind, record),
+                    text=f"Open {title} {record}",
+                    help=f"The {title}'s detail in the {where} menu",
+                )
+
+
+ADMISSION_REFERRAL_NUMBERS = (
+    (re.compile(r"ADM-\d{4}-\d{6}"), "admission", "admission", "Admissions"),
+    (re.compile(r"REF-\d{4}-\d{6}"), "referral", "referral", "Referrals"),
+)
+"""Admission and referral numbers as typed in the palette: (pattern, record kind, name, menu)."""

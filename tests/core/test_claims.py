@@ -149,18 +149,18 @@ def test_claim_detail_decodes_codes_and_audits_the_member(demo: tuple[Services, 
 def test_billing_reads_payments_and_staff_does_not(demo: tuple[Services, World]) -> None:
     services, w = demo
     billing = principal(services.db, "billing.acme")
-    page = services.claims.search_payments(billing, PaymentSearch(tin=MAIN_TIN), limit=5)
+    page = services.payments.search_payments(billing, PaymentSearch(tin=MAIN_TIN), limit=5)
     assert page.items and page.next_cursor
     claim = services.claims.get_claim(billing, w.claim_number)
     assert claim.payment_number
-    eop = services.claims.get_payment(billing, claim.payment_number)
+    eop = services.payments.get_payment(billing, claim.payment_number)
     assert eop.claims and eop.payee_tin == MAIN_TIN
-    text = services.claims.export_payment(billing, eop.payment_number).decode()
+    text = services.payments.export_payment(billing, eop.payment_number).decode()
     assert eop.payment_number in text
     with pytest.raises(PermissionDenied):
-        services.claims.search_payments(principal(services.db, "staff.lakeside"), PaymentSearch())
+        services.payments.search_payments(principal(services.db, "staff.lakeside"), PaymentSearch())
     with pytest.raises(NotFound):
-        services.claims.get_payment(principal(services.db, "admin.riverbend"), eop.payment_number)
+        services.payments.get_payment(principal(services.db, "admin.riverbend"), eop.payment_number)
 
 
 def test_denied_worklist_groups_by_reason_with_next_steps(demo: tuple[Services, World]) -> None:
@@ -219,35 +219,41 @@ def test_upload_keeps_checksums(demo: tuple[Services, World]) -> None:
 def test_appeal_once_within_180_days_and_answered_by_csr(demo: tuple[Services, World]) -> None:
     services, w = demo
     staff = principal(services.db, "staff.lakeside")
-    appeal = services.claims.file_appeal(staff, w.denied_claim, NewAppeal(text="records attached"))
+    appeal = services.claim_requests.file_appeal(
+        staff, w.denied_claim, NewAppeal(text="records attached")
+    )
     with pytest.raises(Conflict):
-        services.claims.file_appeal(staff, w.denied_claim, NewAppeal(text="again"))
+        services.claim_requests.file_appeal(staff, w.denied_claim, NewAppeal(text="again"))
     with pytest.raises(Conflict):
-        services.claims.file_appeal(staff, w.claim_number, NewAppeal(text="paid claim"))
+        services.claim_requests.file_appeal(staff, w.claim_number, NewAppeal(text="paid claim"))
     csr = principal(services.db, "csr.jones")
-    assert appeal.id in {a.id for a in services.claims.open_appeals(csr).items}
-    decided = services.claims.answer_appeal(
+    assert appeal.id in {a.id for a in services.claim_requests.open_appeals(csr).items}
+    decided = services.claim_requests.answer_appeal(
         csr, appeal.id, AppealAnswer(outcome="overturned", text="ok")
     )
     assert decided.status == "overturned"
     with pytest.raises(PermissionDenied):
-        services.claims.answer_appeal(staff, appeal.id, AppealAnswer(outcome="upheld", text="x"))
+        services.claim_requests.answer_appeal(
+            staff, appeal.id, AppealAnswer(outcome="upheld", text="x")
+        )
     services.clock.advance(days=200)  # type: ignore[attr-defined]
     with pytest.raises(Conflict):
-        services.claims.file_appeal(staff, w.denied_claim, NewAppeal(text="late"))
+        services.claim_requests.file_appeal(staff, w.denied_claim, NewAppeal(text="late"))
 
 
 def test_inquiry_answered_by_customer_service(demo: tuple[Services, World]) -> None:
     services, w = demo
     staff = principal(services.db, "staff.lakeside")
-    inquiry = services.claims.file_inquiry(
+    inquiry = services.claim_requests.file_inquiry(
         staff, w.claim_number, NewInquiry(reason="underpaid", text="Allowed looks low.")
     )
-    answered = services.claims.answer_inquiry(
+    answered = services.claim_requests.answer_inquiry(
         principal(services.db, "csr.jones"), inquiry.id, InquiryAnswer(text="Reprocessed.")
     )
     assert answered.status == "answered"
-    assert services.claims.claim_inquiries(staff, w.claim_number)[0].answer == "Reprocessed."
+    assert (
+        services.claim_requests.claim_inquiries(staff, w.claim_number)[0].answer == "Reprocessed."
+    )
 
 
 def test_reports_save_run_and_export(demo: tuple[Services, World]) -> None:
@@ -256,16 +262,18 @@ def test_reports_save_run_and_export(demo: tuple[Services, World]) -> None:
     definition = ClaimReportDefinition(
         name="Denials", columns=["claim_number", "denial_carc", "billed"], status="denied"
     )
-    saved = services.claims.save_claim_report(admin, definition)
-    assert [r.name for r in services.claims.list_claim_reports(admin)] == ["Denials"]
-    result = services.claims.run_claim_report(admin, saved.definition)
+    saved = services.claim_reports.save_claim_report(admin, definition)
+    assert [r.name for r in services.claim_reports.list_claim_reports(admin)] == ["Denials"]
+    result = services.claim_reports.run_claim_report(admin, saved.definition)
     assert result.columns == ["claim_number", "denial_carc", "billed"] and result.rows
-    assert services.claims.export_claim_report(admin, definition).startswith(b"claim_number,")
+    assert services.claim_reports.export_claim_report(admin, definition).startswith(
+        b"claim_number,"
+    )
     with pytest.raises(ValidationFailed):
-        services.claims.run_claim_report(admin, ClaimReportDefinition(columns=["ssn"]))
-    services.claims.delete_claim_report(admin, saved.id)
+        services.claim_reports.run_claim_report(admin, ClaimReportDefinition(columns=["ssn"]))
+    services.claim_reports.delete_claim_report(admin, saved.id)
     with pytest.raises(NotFound):
-        services.claims.delete_claim_report(admin, saved.id)
+        services.claim_reports.delete_claim_report(admin, saved.id)
 
 
 def test_paid_claim_proves_the_tin(demo: tuple[Services, World]) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from builders import add_tin, add_user, principal_for
 from portal_core.clock import SettableClock
 from portal_core.errors import NotFound, PermissionDenied, ValidationFailed
+from portal_core.models.documents import DocumentQuery
 from portal_core.models.identity import Principal, Role
 from portal_core.services import Services
 from portal_core.services.documents import file_document
@@ -176,3 +177,81 @@ def test_break_glass_reads_only_inside_its_window(
         }
     )
     assert services.documents.get_document(open_window, doc_id).id == doc_id
+
+
+# -- search with filters ---------------------------------------------------------------------
+
+
+def _linked(db: Database, clock: SettableClock, kind: str, tin: str, linked: str) -> int:
+    with db.write() as conn:
+        return file_document(
+            conn,
+            kind=kind,
+            tin=tin,
+            file_name=f"{kind}-{linked}.txt",
+            media_type="text/plain",
+            content=linked.encode(),
+            at=clock.now(),
+            created_by=None,
+            linked_kind="preauth" if linked.startswith("PA-") else "claim",
+            linked_id=linked,
+        )
+
+
+def test_search_filters_by_kind_dates_and_linked_record(
+    services: Services, db: Database, clock: SettableClock, tins: None
+) -> None:
+    old_letter = _linked(db, clock, "letter", TIN, "PA-2026-000001")
+    clock.advance(days=10)
+    eop = _linked(db, clock, "eop", TIN, "C2026000000002")
+    clock.advance(days=10)
+    new_letter = _linked(db, clock, "letter", TIN, "PA-2026-000002")
+    _linked(db, clock, "letter", OTHER_TIN, "PA-2026-000002")
+    admin = who(db, "alice.admin", Role.ADMINISTRATOR)
+    search = services.documents.search_documents
+
+    page = search(admin, DocumentQuery(kind="letter"))
+    assert [d.id for d in page.items] == [new_letter, old_letter]
+    assert page.total == 2
+    start = clock.now().date()
+    assert [d.id for d in search(admin, DocumentQuery(since=start)).items] == [new_letter]
+    until = (clock.now() - timedelta(days=15)).date()
+    assert [d.id for d in search(admin, DocumentQuery(until=until)).items] == [old_letter]
+    middle = DocumentQuery(since=start - timedelta(days=12), until=start - timedelta(days=1))
+    assert [d.id for d in search(admin, middle).items] == [eop]
+    linked = DocumentQuery(linked_kind="preauth", linked_id="pa-2026-000002")
+    assert [d.id for d in search(admin, linked).items] == [new_letter]
+    assert search(admin, DocumentQuery(linked_id="C2026000000002")).total == 1
+
+    with pytest.raises(ValidationFailed):
+        search(admin, DocumentQuery(kind="recipe"))
+    with pytest.raises(ValidationFailed):
+        search(admin, DocumentQuery(since=start, until=start - timedelta(days=1)))
+    with pytest.raises(ValidationFailed):
+        search(admin, DocumentQuery(linked_kind="claim"))
+
+
+def test_search_keeps_scope_and_pages(
+    services: Services, db: Database, clock: SettableClock, tins: None
+) -> None:
+    ids = [_linked(db, clock, "upload", TIN, f"C202600000001{n}") for n in range(5)]
+    _linked(db, clock, "upload", OTHER_TIN, "C2026000000099")
+    care_plan = file(db, clock, "care_plan", TIN, "plan.txt")
+    admin = who(db, "alice.admin", Role.ADMINISTRATOR)
+    billing = who(db, "bill.billing", Role.BILLING)
+    first = services.documents.search_documents(admin, DocumentQuery(kind="upload"), limit=3)
+    rest = services.documents.search_documents(
+        admin, DocumentQuery(kind="upload"), after=first.next_cursor, limit=3
+    )
+    assert [d.id for d in first.items + rest.items] == list(reversed(ids))
+    assert first.total == 5 and rest.total is None
+    # Another TIN's documents and a billing user's clinical documents stay out of sight.
+    theirs = services.documents.search_documents(admin, DocumentQuery(linked_id="C2026000000099"))
+    assert theirs.items == []
+    assert care_plan not in [
+        d.id for d in services.documents.search_documents(billing, DocumentQuery()).items
+    ]
+    with pytest.raises(PermissionDenied):
+        services.documents.search_documents(admin, DocumentQuery(tin=OTHER_TIN))
+    csr = who(db, "cora.csr", Role.CSR, None)
+    assert services.documents.search_documents(csr, DocumentQuery(kind="upload")).total == 6

@@ -249,21 +249,78 @@ def test_a_thread_about_a_member_needs_a_member_the_user_can_see(demo) -> None: 
         services.messages.send_message(riverbend, about.model_copy(update={"tin": OTHER_TIN}))
 
 
-def test_other_record_kinds_wait_for_their_areas(demo) -> None:  # type: ignore[no-untyped-def]
+def _area_number(services: Services, kind: str, tin: str) -> str | None:
+    from portal_core.store.schema import admissions, preauth_requests, referrals
+
+    table = {"preauth": preauth_requests, "referral": referrals, "admission": admissions}[kind]
+    with services.db.read() as conn:
+        return conn.execute(
+            select(table.c.number).where(table.c.tin == tin).order_by(table.c.id).limit(1)
+        ).scalar()
+
+
+@pytest.mark.parametrize("kind", ["preauth", "referral", "admission"])
+def test_a_thread_about_a_preauth_referral_or_admission(demo, kind) -> None:  # type: ignore[no-untyped-def]
+    """Linked through the area's own service: seen, it is linked (with its member, whose read
+    is audited); at another Tax ID, refused as not found, audited, nothing written."""
     services, _, _ = demo
-    with pytest.raises(ValidationFailed) as caught:
-        services.messages.send_message(
-            _who(services, "admin.lakeside"),
-            NewThread(
-                tin=MAIN_TIN,
-                topic="transaction",
-                linked_kind="preauth",
-                linked_id="PA1",
-                subject="Status",
-                body="Any news?",
-            ),
-        )
-    assert caught.value.field == "linked_kind"
+    number = _area_number(services, kind, MAIN_TIN)
+    if number is None:
+        pytest.skip(f"the demo holds no {kind} at the main Tax ID")
+    about = NewThread(
+        tin=MAIN_TIN,
+        topic="transaction",
+        linked_kind=kind,
+        linked_id=number.lower(),
+        subject="Status question",
+        body="Any news on this one?",
+    )
+    admin = _who(services, "admin.lakeside")
+    thread = services.messages.send_message(admin, about)
+    assert (thread.linked_kind, thread.linked_id) == (kind, number)
+    with services.db.read() as conn:
+        member = conn.execute(
+            select(message_threads.c.member_id).where(
+                message_threads.c.reference == thread.reference
+            )
+        ).scalar_one()
+    assert member
+
+    threads = _count(services, message_threads)
+    riverbend = _who(services, "admin.riverbend")
+    with pytest.raises(NotFound) as caught:
+        services.messages.send_message(riverbend, about.model_copy(update={"tin": OTHER_TIN}))
+    assert caught.value.message == f"No such {kind} among the records you can see."
+    assert _count(services, message_threads) == threads
+    with services.db.read() as conn:
+        denied = conn.execute(
+            select(audit_log.c.record_kind, audit_log.c.record_id).where(
+                audit_log.c.action == "messages.send",
+                audit_log.c.outcome == "denied",
+                audit_log.c.actor_username == "admin.riverbend",
+            )
+        ).all()
+    assert [tuple(d) for d in denied] == [(kind, number)]
+
+
+def test_a_badly_written_record_number_says_what_it_looks_like(demo) -> None:  # type: ignore[no-untyped-def]
+    services, _, _ = demo
+    threads = _count(services, message_threads)
+    for kind, raw in (("preauth", "PA1"), ("referral", ""), ("admission", "   ")):
+        with pytest.raises(ValidationFailed) as caught:
+            services.messages.send_message(
+                _who(services, "admin.lakeside"),
+                NewThread(
+                    tin=MAIN_TIN,
+                    topic="transaction",
+                    linked_kind=kind,
+                    linked_id=raw,
+                    subject="Status",
+                    body="Any news?",
+                ),
+            )
+        assert caught.value.field == "linked_id"
+    assert _count(services, message_threads) == threads
 
 
 @pytest.mark.parametrize(
@@ -454,3 +511,173 @@ def test_a_csr_unread_count_is_of_waiting_threads(demo) -> None:  # type: ignore
     assert services.messages.unread_thread_count(csr) == before + 1
     services.messages.get_thread(csr, thread.reference)
     assert services.messages.unread_thread_count(csr) == before
+
+
+# -- attachment limits ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        [UploadFile(file_name=f"f{i}.txt", content=b"notes") for i in range(6)],
+        [
+            UploadFile(file_name="small.txt", content=b"fine"),
+            UploadFile(file_name="huge.txt", content=b"a" * (25 * 1024 * 1024 + 1)),
+        ],
+        [UploadFile(file_name="empty.txt", content=b"")],
+        [UploadFile(file_name="tool.exe", content=b"MZ binary")],
+    ],
+    ids=["six files", "oversized", "empty", "not an allowed type"],
+)
+def test_a_reply_with_bad_attachments_is_refused_and_nothing_written(demo, files) -> None:  # type: ignore[no-untyped-def]
+    services, _, _ = demo
+    staff = _who(services, "staff.lakeside")
+    thread = services.messages.send_message(staff, _general())
+    before = (_count(services, message_posts), _count(services, documents))
+    with pytest.raises(ValidationFailed) as caught:
+        services.messages.reply_to_thread(
+            staff, thread.reference, NewPost(body="Here are the files.", attachments=files)
+        )
+    assert caught.value.field == "files"
+    assert (_count(services, message_posts), _count(services, documents)) == before
+    assert services.messages.get_thread(staff, thread.reference).status == "awaiting_payer"
+
+
+def test_an_oversized_file_refuses_a_new_thread_and_writes_nothing(demo) -> None:  # type: ignore[no-untyped-def]
+    services, _, _ = demo
+    before = (_count(services, message_threads), _count(services, documents))
+    huge = UploadFile(file_name="scan.txt", content=b"b" * (25 * 1024 * 1024 + 1))
+    with pytest.raises(ValidationFailed) as caught:
+        services.messages.send_message(
+            _who(services, "staff.lakeside"), _general().model_copy(update={"attachments": [huge]})
+        )
+    assert "larger than 25 MB" in caught.value.message
+    assert (_count(services, message_threads), _count(services, documents)) == before
+
+
+def test_a_reply_with_five_files_files_them_all_and_they_can_be_read(demo) -> None:  # type: ignore[no-untyped-def]
+    services, _, _ = demo
+    staff = _who(services, "staff.lakeside")
+    thread = services.messages.send_message(staff, _general())
+    files = [UploadFile(file_name=f"page{i}.txt", content=f"page {i}".encode()) for i in range(5)]
+    answered = services.messages.reply_to_thread(
+        staff, thread.reference, NewPost(body="All five pages.", attachments=files)
+    )
+    attached = answered.posts[-1].attachments
+    assert [a.file_name for a in attached] == [f.file_name for f in files]
+    document = services.documents.get_document(staff, attached[2].document_id)
+    assert document.content == b"page 2"
+    # Someone at another TIN cannot read the file by its id.
+    with pytest.raises(NotFound):
+        services.documents.get_document(_who(services, "admin.riverbend"), attached[2].document_id)
+
+
+# -- reference numbers -----------------------------------------------------------------------------
+
+
+def test_a_reference_taken_meanwhile_is_skipped(demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """What a concurrent sender on PostgreSQL causes: the number read as free is taken when the
+    insert runs. The insert is retried with the next number and nothing else is undone."""
+    services, _, _ = demo
+    staff = _who(services, "staff.lakeside")
+    first = services.messages.send_message(staff, _general())
+    service = services.messages
+    real = service._next_reference
+    stale = iter([first.reference])
+
+    def next_reference(conn, now):  # type: ignore[no-untyped-def]
+        return next(stale, None) or real(conn, now)
+
+    monkeypatch.setattr(service, "_next_reference", next_reference)
+    second = service.send_message(staff, _general(subject="Second"))
+    number = int(first.reference[-6:])
+    assert second.reference == f"{first.reference[:-6]}{number + 1:06d}"
+    assert second.subject == "Second" and len(second.posts) == 1
+    with services.db.read() as conn:
+        subjects = conn.execute(
+            select(message_threads.c.subject).where(
+                message_threads.c.reference.in_([first.reference, second.reference])
+            )
+        ).scalars()
+        assert sorted(subjects) == ["Remittance question", "Second"]
+
+
+# -- the search's ways to the newest matches (SQLite) ------------------------------------------
+
+
+def _every_match(services: Services, who: Principal, text: str, **filters: object) -> list[str]:
+    """The reference answer: every matching thread through the full-text condition, sorted."""
+    from portal_core.store.messages import search_text
+
+    with services.db.read() as conn:
+        where = services.messages._filters(conn, who, ThreadFilter(**filters), START)  # type: ignore[arg-type]
+        rows = services.messages._rows(
+            conn,
+            who,
+            [*where, search_text(conn, text)],
+            (message_threads.c.last_post_at.desc(), message_threads.c.id.desc()),
+            100_000,
+        )
+    return [r["reference"] for r in rows]
+
+
+def _all_pages(services: Services, who: Principal, text: str, **filters: object) -> list[str]:
+    found: list[str] = []
+    after = None
+    while True:
+        page = services.messages.list_threads(
+            who,
+            ThreadFilter(text=text, **filters),  # type: ignore[arg-type]
+            after=after,
+            limit=7,
+        )
+        found += [t.reference for t in page.items]
+        after = page.next_cursor
+        if after is None:
+            return found
+
+
+@pytest.mark.parametrize(
+    ("cap", "walk"),
+    [(20_000, 4_000), (0, 4_000), (0, 30), (5, 4_000)],
+    ids=["rare term narrows", "walk and check", "walk then index", "few candidates"],
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "claim",
+        '"prior authorization"',
+        "denied claim*",
+        "thank*",
+        "eligibility member",
+        "okapi",
+        "okapi claim*",
+        "zzqx",
+    ],
+)
+def test_every_way_finds_the_same_threads_in_the_same_order(  # type: ignore[no-untyped-def]
+    demo, monkeypatch, cap, walk, text
+) -> None:
+    """Candidates from a rare term, batches walked newest first and checked in the scratch index,
+    and the walk handing over to the index: page by page, the same threads as every match."""
+    from portal_core.store import messages as store
+
+    services, _, clock = demo
+    monkeypatch.setattr(store, "CANDIDATE_CAP", cap)
+    monkeypatch.setattr(store, "WALK_LIMIT", walk)
+    monkeypatch.setattr(store, "FEW_CANDIDATES", 3)
+    staff = _who(services, "staff.lakeside")
+    for n in range(2):
+        clock.advance(minutes=1)
+        services.messages.send_message(staff, _general(f"Okapi claim {n}", "An okapi question."))
+    matched = 0
+    for username, filters in (
+        ("csr.jones", {}),
+        ("staff.lakeside", {}),
+        ("csr.jones", {"status": "closed"}),
+    ):
+        who = _who(services, username)
+        expected = _every_match(services, who, text, **filters)
+        assert _all_pages(services, who, text, **filters) == expected
+        matched += len(expected)
+    assert (matched > 0) == (text != "zzqx")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from admissions_referrals_world import admissions_referrals_world
 from sqlalchemy import exists, select
 
 from conftest import START
@@ -27,6 +28,16 @@ from portal_core.clock import SettableClock
 from portal_core.demo import DEMO_PASSWORD, DEMO_SIGN_INS, Scale, seed
 from portal_core.demo.catalog import MAIN_TIN
 from portal_core.errors import NotFound, PermissionDenied, PortalError
+from portal_core.models.admissions import (
+    AdmissionDetermination,
+    AdmissionDischarge,
+    AdmissionDraft,
+    AdmissionQuery,
+    DeterminationOutcome,
+    DischargeDisposition,
+    ReviewKind,
+)
+from portal_core.models.announcements import NewAnnouncement
 from portal_core.models.claims import (
     AppealAnswer,
     ClaimReportDefinition,
@@ -38,15 +49,24 @@ from portal_core.models.claims import (
     PaymentSearch,
     UploadFile,
 )
+from portal_core.models.documents import DocumentQuery
 from portal_core.models.identity import AccountSettings, Role
 from portal_core.models.members import EligibilityQuery, NetworkQuery, PanelQuery
 from portal_core.models.messages import NewPost, NewThread, ThreadFilter
+from portal_core.models.providers import (
+    NewProfileUpdate,
+    ProfileFieldChange,
+    ProfileUpdateDecision,
+    ProviderSearch,
+)
+from portal_core.models.referrals import NewReferral, ReferralQuery
 from portal_core.models.reviews import BulkDecision, ReviewDecision, ReviewDecisionKind
 from portal_core.models.users import ContactUpdate, NewUser, UserFilter
 from portal_core.rules.permissions import Action, allowed
 from portal_core.services import Services
 from portal_core.store.engine import Database
 from portal_core.store.schema import (
+    announcements,
     care_plans,
     claim_appeals,
     claim_inquiries,
@@ -62,6 +82,7 @@ from portal_core.store.schema import (
     user_roles,
     users,
 )
+from preauth_world import PREAUTH_METHOD_ACTIONS, preauth_world
 
 PUBLIC = {
     "sign_in",
@@ -392,11 +413,150 @@ METHOD_ACTIONS: dict[str, tuple[Action, bool, Call]] = {
     "unread_thread_count": (Action.SEND_MESSAGES, False, lambda c, w: c.unread_thread_count()),
     "message_queue": (Action.ANSWER_MESSAGES, False, lambda c, w: c.message_queue()),
     "lookup_thread": (Action.ANSWER_MESSAGES, False, lambda c, w: c.lookup_thread(w["thread_ref"])),
+    **PREAUTH_METHOD_ACTIONS,  # preauthorization (tests/preauth_world.py)
+    # provider profiles (demo change request 1 is pending at MAIN_TIN)
+    "search_providers": (
+        Action.READ_PROVIDERS,
+        False,
+        lambda c, w: c.search_providers(ProviderSearch(name="rivera")),
+    ),
+    "get_provider": (Action.READ_PROVIDERS, False, lambda c, w: c.get_provider(w["npi"])),
+    "request_profile_update": (
+        Action.REQUEST_PROFILE_UPDATE,
+        True,
+        lambda c, w: c.request_profile_update(
+            NewProfileUpdate(
+                npi=w["npi"],
+                tin=MAIN_TIN,
+                changes=[ProfileFieldChange(field="phone", value="312-555-0199")],
+                reason="The office moved its phone line.",
+            )
+        ),
+    ),
+    "profile_update_requests": (
+        Action.REQUEST_PROFILE_UPDATE,
+        False,
+        lambda c, w: c.profile_update_requests(),
+    ),
+    "get_profile_update": (
+        Action.REQUEST_PROFILE_UPDATE,
+        True,
+        lambda c, w: c.get_profile_update(1),
+    ),
+    "decide_profile_update": (
+        Action.APPROVE_PROFILE_UPDATE,
+        False,
+        lambda c, w: c.decide_profile_update(1, ProfileUpdateDecision(approve=True)),
+    ),
+    # documents and announcements
+    "search_documents": (
+        Action.READ_DOCUMENTS,
+        False,
+        lambda c, w: c.search_documents(DocumentQuery(kind="review_evidence")),
+    ),
+    "publish_announcement": (
+        Action.PUBLISH_ANNOUNCEMENTS,
+        False,
+        lambda c, w: c.publish_announcement(NewAnnouncement(title="Maintenance", body="Sunday.")),
+    ),
+    "current_announcements": (Action.OWN_ACCOUNT, False, lambda c, w: c.current_announcements()),
+    "withdraw_announcement": (
+        Action.PUBLISH_ANNOUNCEMENTS,
+        False,
+        lambda c, w: c.withdraw_announcement(w["announcement_id"]),
+    ),
+    "recent_items": (Action.OWN_ACCOUNT, False, lambda c, w: c.recent_items()),
+    # admissions and referrals
+    "save_admission_draft": (
+        Action.NOTIFY_ADMISSIONS,
+        True,
+        lambda c, w: c.save_admission_draft(AdmissionDraft(tin=MAIN_TIN, admitting_npi=w["npi"])),
+    ),
+    "submit_admission": (
+        Action.NOTIFY_ADMISSIONS,
+        True,
+        lambda c, w: c.submit_admission(w["admission_draft"]),
+    ),
+    "cancel_admission": (
+        Action.NOTIFY_ADMISSIONS,
+        True,
+        lambda c, w: c.cancel_admission(w["admission_open"], "entered in error"),
+    ),
+    "get_admission": (
+        Action.READ_ADMISSIONS,
+        True,
+        lambda c, w: c.get_admission(w["admission_open"]),
+    ),
+    "list_admissions": (
+        Action.READ_ADMISSIONS,
+        False,
+        lambda c, w: c.list_admissions(AdmissionQuery()),
+    ),
+    "admission_review_queue": (
+        Action.REVIEW_ADMISSIONS,
+        False,
+        lambda c, w: c.admission_review_queue(),
+    ),
+    "record_admission_review": (
+        Action.REVIEW_ADMISSIONS,
+        False,
+        lambda c, w: c.record_admission_review(
+            w["admission_open"],
+            AdmissionDetermination(
+                kind=ReviewKind.INITIAL,
+                outcome=DeterminationOutcome.APPROVED,
+                approved_days=3,
+                next_review_date=w["now"].date() + timedelta(days=3),
+            ),
+        ),
+    ),
+    "discharge_admission": (
+        Action.NOTIFY_ADMISSIONS,
+        True,
+        lambda c, w: c.discharge_admission(
+            w["admission_open"],
+            AdmissionDischarge(discharged_at=w["now"], disposition=DischargeDisposition.HOME),
+        ),
+    ),
+    "create_referral": (
+        Action.MANAGE_REFERRALS,
+        True,
+        lambda c, w: c.create_referral(
+            NewReferral(
+                tin=MAIN_TIN,
+                member_id=w["member_id"],
+                referring_npi=w["npi"],
+                specialist_npi=w["specialist_npi"],
+                diagnosis_codes=["M25.561"],
+                visits_authorized=3,
+                start_date=w["now"].date(),
+            )
+        ),
+    ),
+    "get_referral": (Action.READ_REFERRALS, True, lambda c, w: c.get_referral(w["referral"])),
+    "list_referrals": (
+        Action.READ_REFERRALS,
+        False,
+        lambda c, w: c.list_referrals(ReferralQuery()),
+    ),
+    "record_referral_visit": (
+        Action.MANAGE_REFERRALS,
+        True,
+        lambda c, w: c.record_referral_visit(w["referral"]),
+    ),
+    "cancel_referral": (
+        Action.MANAGE_REFERRALS,
+        True,
+        lambda c, w: c.cancel_referral(w["referral"], "member moved away"),
+    ),
 }
 
 # Reviews are read by payer administrators too (they follow campaigns across TINs), but only the
 # TIN's administrators and practice maintenance users decide.
 READ_ONLY_FOR_PAYER_ADMIN = {"list_campaigns", "get_campaign", "review_items", "export_evidence"}
+# Profile change requests are read by the TIN's administrators and by payer administrators,
+# who approve them.
+READ_ONLY_FOR_PAYER_ADMIN |= {"profile_update_requests", "get_profile_update"}
 
 
 def _code(code: str) -> Any:
@@ -495,6 +655,11 @@ def _world(db: Database, now: Any) -> dict[str, Any]:
             .where(message_threads.c.tin == MAIN_TIN, message_threads.c.status == "awaiting_payer")
             .order_by(message_threads.c.id)
         ).scalar()
+        admissions_and_referrals = admissions_referrals_world(conn, npi)
+        preauths = preauth_world(conn, npi)
+        announcement_id = conn.execute(
+            select(announcements.c.id).order_by(announcements.c.id)
+        ).scalar()
     assert member and claim and denied and inquiry_id and appeal_id and thread_ref
     locked = [name for name in ids if name.startswith("locked")]
     assert locked and pending_id and campaign_id and document_id
@@ -516,6 +681,9 @@ def _world(db: Database, now: Any) -> dict[str, Any]:
         "inquiry_id": inquiry_id,
         "appeal_id": appeal_id,
         "thread_ref": thread_ref,
+        **admissions_and_referrals,
+        **preauths,
+        "announcement_id": announcement_id or 999999,
     }
 
 

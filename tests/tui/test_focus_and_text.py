@@ -160,95 +160,52 @@ def test_printable_shows_control_characters():
     assert one_line("a\nb\tc") == "a b c"
 
 
+def _binding_classes() -> list[type]:
+    """Every class of the app, its screens, modals and widgets that declares key bindings."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import portal_tui.modals
+    import portal_tui.screens
+    import portal_tui.widgets
+
+    modules = [importlib.import_module("portal_tui.app")]
+    for package in (portal_tui.screens, portal_tui.modals, portal_tui.widgets):
+        for info in pkgutil.iter_modules(package.__path__):
+            modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))
+    return [
+        cls
+        for module in modules
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if cls.__module__ == module.__name__ and "BINDINGS" in cls.__dict__
+    ]
+
+
 def test_every_menu_guide_exists_and_keys_md_lists_every_binding_id():
+    import importlib
+
     from textual.binding import Binding
 
-    from portal_tui.modals import claim_request, message_compose, reference_lookup, upload_files
-    from portal_tui.screens import (
-        claim_detail,
-        claim_reports,
-        claim_requests,
-        claims,
-        denied_claims,
-        documents,
-        help,
-        home,
-        login,
-        member_detail,
-        member_lookups,
-        members,
-        message_thread,
-        messages,
-        payments,
-        recover,
-        register,
-        review_worklist,
-        reviews,
-        settings,
-        user_detail,
-        user_forms,
-        users,
-    )
-    from portal_tui.screens.base import TypeAheadForm
-    from portal_tui.widgets.result_table import ResultTable
+    from portal_tui.menus import MENUS
 
-    for name in (
-        "README",
-        "sign-in",
-        "home",
-        "users",
-        "reviews",
-        "settings",
-        "documents",
-        "keys",
-        "members",
-        "claims",
-        "messages",
-    ):
+    for name in ("README", "sign-in", "keys"):
         assert guide_path(name).is_file(), name
+    for menu in MENUS:
+        screen = importlib.import_module(f"portal_tui.screens.{menu.mode}").MENU_SCREEN
+        assert guide_path(screen.GUIDE or menu.mode).is_file(), menu.mode
     keys = guide_path("keys").read_text(encoding="utf-8")
-    classes = [
-        PortalApp,
-        TypeAheadForm,
-        ResultTable,
-        login.LoginScreen,
-        register.RegisterScreen,
-        recover.RecoverScreen,
-        home.HomeScreen,
-        users.UsersScreen,
-        user_detail.UserDetailScreen,
-        user_forms.UserForm,
-        user_forms.CreateUserScreen,
-        reviews.ReviewsScreen,
-        review_worklist.ReviewWorklistScreen,
-        documents.DocumentsScreen,
-        settings.SettingsScreen,
-        help.HelpScreen,
-        members.MembersScreen,
-        member_detail.MemberDetailScreen,
-        member_lookups.BatchEligibilityScreen,
-        member_lookups.NetworkCheckScreen,
-        member_lookups.PcpPanelScreen,
-        claims.ClaimSearchScreen,
-        claim_detail.ClaimDetailScreen,
-        denied_claims.DeniedWorklistScreen,
-        denied_claims.DeniedClaimsScreen,
-        claim_requests.OpenRequestsScreen,
-        claim_reports.ClaimReportScreen,
-        payments.PaymentSearchScreen,
-        payments.PaymentDetailScreen,
-        claim_request.ClaimRequestModal,
-        upload_files.UploadFilesModal,
-        messages.MessagesScreen,
-        message_thread.ThreadScreen,
-        message_compose.ComposeMessageModal,
-        reference_lookup.ReferenceLookupModal,
-    ]
-    ids = {
-        b.id
+    classes = _binding_classes()
+    assert len(classes) > 40  # the discovery found the screens, not an empty package
+    unnamed = sorted(
+        f"{cls.__name__}: {b.key}"
         for cls in classes
-        for b in cls.__dict__.get("BINDINGS", [])
-        if isinstance(b, Binding) and b.id
+        for b in cls.__dict__["BINDINGS"]
+        if isinstance(b, Binding) and not b.id
+    )
+    assert unnamed == [], "every binding needs an id (users remap keys by it)"
+    ids = {
+        b.id for cls in classes for b in cls.__dict__["BINDINGS"] if isinstance(b, Binding) and b.id
     }
     missing = sorted(i for i in ids if f"`{i}`" not in keys)
     assert missing == []

@@ -1,17 +1,31 @@
-"""The Message Center over the small demo: compose (general, bad input, about a claim), reply,
-search, the CSR queue, look-up, reply and close, and message text shown as text."""
+"""The Message Center over the small demo: compose (general, bad input, about a claim, about a
+record typed in), attachments (compose, reply, open, save), reply, search, the CSR queue, look-up,
+reply and close, and message text shown as text."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 from sqlalchemy import func, select, update
 from textual.widgets import Input, Select, TextArea
 
 from portal_core.demo.catalog import DEMO_PASSWORD
-from portal_core.store.schema import message_posts, message_threads, users
+from portal_core.store.schema import (
+    audit_log,
+    documents,
+    message_attachments,
+    message_posts,
+    message_threads,
+    users,
+)
 from portal_tui.app import PortalApp
-from portal_tui.modals.message_compose import ComposeMessageModal
+from portal_tui.modals.file_path import FilePathModal
+from portal_tui.modals.message_compose import ComposeMessageModal, ReplyModal
 from portal_tui.modals.reference_lookup import ReferenceLookupModal
+from portal_tui.modals.upload_files import UploadFilesModal
 from portal_tui.screens.claim_detail import ClaimDetailScreen
+from portal_tui.screens.documents import DocumentViewerScreen
 from portal_tui.screens.message_thread import ThreadScreen
 from portal_tui.screens.messages import MessagesScreen
 from portal_tui.widgets.result_table import ResultTable
@@ -140,7 +154,7 @@ async def test_enter_opens_a_thread_and_reply_adds_a_post(demo: Demo):
         assert thread.reference == first.reference
         await pilot.press("r")
         await settle(pilot, lambda: app.screen is not thread)
-        app.screen.query_one("#request-text", TextArea).text = "Thanks, [b]received[/b]."
+        app.screen.query_one("#reply-body", TextArea).text = "Thanks, [b]received[/b]."
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: "Reply sent." in text_of(thread, "#thread-message"))
         assert "Thanks, [b]received[/b]." in screen_text(app)
@@ -232,7 +246,7 @@ async def test_csr_queue_lookup_reply_and_close(demo: Demo):
         assert "Caller:" in caller and "billing" in caller
         await pilot.press("r")
         await settle(pilot, lambda: app.screen is not thread)
-        app.screen.query_one("#request-text", TextArea).text = "We reprocessed the claim."
+        app.screen.query_one("#reply-body", TextArea).text = "We reprocessed the claim."
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: "Reply sent." in text_of(thread, "#thread-message"))
         assert thread_row(demo, reference)["status"] == "awaiting_provider"
@@ -297,3 +311,188 @@ async def test_csr_lookup_of_an_unknown_number_says_so(demo: Demo):
         await settle(pilot, lambda: thread.query_one("#thread-message").has_class("error"))
         assert thread.thread is None
         assert text_of(thread, "#thread-message")
+
+
+def attachment_names(demo: Demo, reference: str) -> list[str]:
+    with demo.services.db.read() as conn:
+        return list(
+            conn.execute(
+                select(documents.c.file_name)
+                .join(message_attachments, message_attachments.c.document_id == documents.c.id)
+                .join(message_posts, message_posts.c.id == message_attachments.c.post_id)
+                .join(message_threads, message_threads.c.id == message_posts.c.thread_id)
+                .where(message_threads.c.reference == reference)
+                .order_by(documents.c.id)
+            ).scalars()
+        )
+
+
+async def attach(pilot, app: PortalApp, *paths: Path) -> None:
+    """From compose or reply: ctrl+t, type the paths, attach."""
+    dialog = app.screen
+    await pilot.press("ctrl+t")
+    await settle(pilot, lambda: isinstance(app.screen, UploadFilesModal))
+    app.screen.query_one("#paths", TextArea).text = "\n".join(str(p) for p in paths)
+    await pilot.press("ctrl+s")
+    await settle(pilot, lambda: app.screen is dialog)
+    names = [p.name for p in paths]
+    await settle(pilot, lambda: all(n in text_of(dialog, "#attached") for n in names))
+
+
+async def test_compose_with_an_attachment_files_it_with_the_thread(demo: Demo, tmp_path: Path):
+    notes = tmp_path / "visit-notes.txt"
+    notes.write_text("Visit notes for the appeal.\n")
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_inbox(pilot, app, "staff.lakeside")
+        await pilot.press("n")
+        await settle(pilot, lambda: isinstance(app.screen, ComposeMessageModal))
+        modal = app.screen
+        modal.query_one("#compose-category", Select).value = "claims"
+        modal.query_one("#compose-subject", Input).value = "Appeal records"
+        modal.query_one("#compose-body", TextArea).text = "The notes are attached."
+        await attach(pilot, app, notes)
+        assert "visit-notes.txt (28 bytes)" in text_of(modal, "#attached")
+        await pilot.press("ctrl+s")
+        thread = await open_thread_screen(pilot, app)
+        assert attachment_names(demo, thread.reference) == ["visit-notes.txt"]
+        await settle(pilot, lambda: "attachment 1: visit-notes.txt" in screen_text(app))
+
+
+async def test_compose_refuses_a_file_that_is_not_allowed_and_writes_nothing(
+    demo: Demo, tmp_path: Path
+):
+    program = tmp_path / "setup.exe"
+    program.write_bytes(b"MZ\x90\x00 not a document")
+    before = thread_count(demo)
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_inbox(pilot, app, "staff.lakeside")
+        await pilot.press("n")
+        await settle(pilot, lambda: isinstance(app.screen, ComposeMessageModal))
+        modal = app.screen
+        modal.query_one("#compose-category", Select).value = "other"
+        modal.query_one("#compose-subject", Input).value = "Installer"
+        modal.query_one("#compose-body", TextArea).text = "See the file."
+        await attach(pilot, app, program)
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "setup.exe" in text_of(modal, ".modal-error"))
+        assert "only PDF, TIFF, PNG, JPEG and text files" in text_of(modal, ".modal-error")
+        assert app.screen is modal
+        assert thread_count(demo) == before
+
+
+async def test_reply_with_an_attachment_then_open_and_save_it(demo: Demo, tmp_path: Path):
+    scan = tmp_path / "eob.txt"
+    scan.write_text("Explanation of benefits, page 1 [b]not markup[/b]")
+    saved = tmp_path / "out" / "saved-eob.txt"
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_inbox(pilot, app, "staff.lakeside")
+        await pilot.press("enter")
+        thread = await open_thread_screen(pilot, app)
+        assert thread.check_action("open_attachment", ()) is False
+        await pilot.press("r")
+        await settle(pilot, lambda: isinstance(app.screen, ReplyModal))
+        app.screen.query_one("#reply-body", TextArea).text = "The EOB is attached."
+        await attach(pilot, app, scan)
+        await pilot.press("ctrl+s")
+        await settle(
+            pilot, lambda: "Reply sent with 1 file(s)." in text_of(thread, "#thread-message")
+        )
+        assert attachment_names(demo, thread.reference)[-1] == "eob.txt"
+        assert "eob.txt" in screen_text(app)
+
+        await pilot.press("o")
+        await settle(pilot, lambda: isinstance(app.screen, DocumentViewerScreen))
+        viewer = app.screen
+        await settle(
+            pilot,
+            lambda: "Explanation of benefits, page 1 [b]not markup[/b]" in screen_text(app),
+        )
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is thread)
+        await pilot.press("s")
+        await settle(pilot, lambda: isinstance(app.screen, FilePathModal))
+        assert viewer is not app.screen
+        app.screen.query_one("#path", Input).value = str(saved)
+        await pilot.press("enter")
+        await settle(pilot, lambda: f"Saved to {saved}." in text_of(thread, "#thread-message"))
+    assert saved.read_bytes() == scan.read_bytes()
+    assert os.stat(saved).st_mode & 0o777 == 0o600
+
+
+async def test_compose_about_a_record_picked_by_number(demo: Demo):
+    """A claim the user cannot see is refused with the portal's words and audited; one they can
+    see is linked."""
+    before = thread_count(demo)
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_inbox(pilot, app, "dr.rivera")
+        await pilot.press("n")
+        await settle(pilot, lambda: isinstance(app.screen, ComposeMessageModal))
+        modal = app.screen
+        modal.query_one("#compose-about", Select).value = "claim"
+        record = modal.query_one("#compose-record", Input)
+        await settle(
+            pilot, lambda: record.display and not modal.query_one("#compose-category").display
+        )
+        modal.query_one("#compose-subject", Input).value = "Why this denial?"
+        modal.query_one("#compose-body", TextArea).text = "Please explain."
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "Type the claim number" in text_of(modal, ".modal-error"))
+        record.value = demo.world.other_tin_claim
+        await pilot.press("ctrl+s")
+        await settle(
+            pilot,
+            lambda: (
+                text_of(modal, ".modal-error") == "No such claim among the records you can see."
+            ),
+        )
+        assert thread_count(demo) == before
+        with demo.services.db.read() as conn:
+            denied = conn.execute(
+                select(audit_log.c.record_kind, audit_log.c.record_id).where(
+                    audit_log.c.action == "messages.send", audit_log.c.outcome == "denied"
+                )
+            ).all()
+        assert [tuple(d) for d in denied] == [("claim", demo.world.other_tin_claim)]
+        record.value = demo.world.denied_claim
+        await pilot.press("ctrl+s")
+        thread = await open_thread_screen(pilot, app)
+        row = thread_row(demo, thread.reference)
+        assert (row["topic"], row["linked_kind"], row["linked_id"]) == (
+            "transaction",
+            "claim",
+            demo.world.denied_claim,
+        )
+
+
+async def test_compose_and_reply_fit_a_small_terminal(demo: Demo):
+    """At 80x24 every field and button of both dialogs is on screen."""
+    app = demo.make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_inbox(pilot, app, "admin.lakeside")
+        await pilot.press("n")
+        await settle(pilot, lambda: isinstance(app.screen, ComposeMessageModal))
+        await pilot.pause()
+        shown = screen_text(app)
+        for words in (
+            "New message",
+            "A general question",
+            "Subject",
+            "No files attached",
+            "Attach (ctrl+t)",
+            "Send (ctrl+s)",
+        ):
+            assert words in shown
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, MessagesScreen))
+        await pilot.press("enter")
+        await open_thread_screen(pilot, app)
+        await pilot.press("r")
+        await settle(pilot, lambda: isinstance(app.screen, ReplyModal))
+        await pilot.pause()
+        shown = screen_text(app)
+        for words in ("Reply to MSG-", "No files attached", "Attach (ctrl+t)", "Send (ctrl+s)"):
+            assert words in shown

@@ -38,6 +38,8 @@ def test_home_screen(snap_compare: Any, practice: Practice, services: Services) 
     async def ready(pilot: Any) -> None:
         await sign_in(pilot)
         await settle(pilot, lambda: "Needs action" in screen_text(pilot.app))
+        # Every section loads in its own worker: wait until none says "Loading…".
+        await settle(pilot, lambda: "Loading" not in screen_text(pilot.app))
 
     assert snap_compare(steady_app(services), terminal_size=SIZE, run_before=ready)
 

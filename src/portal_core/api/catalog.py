@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
-from portal_core.api import audit, claims, documents, identity, members, messages, reviews, users
+from portal_core.api import (
+    admissions,
+    announcements,
+    audit,
+    claims,
+    documents,
+    identity,
+    members,
+    messages,
+    preauth,
+    providers,
+    referrals,
+    reviews,
+    users,
+)
 from portal_core.api.spec import Route
 
-AREAS = (identity, users, reviews, members, claims, messages, documents, audit)
+AREAS = (
+    identity,
+    users,
+    reviews,
+    members,
+    claims,
+    preauth,
+    admissions,
+    referrals,
+    messages,
+    providers,
+    documents,
+    announcements,
+    audit,
+)
 """The router modules, in the order the app mounts them (and the OpenAPI schema lists them)."""
 
 ROUTES_BY_METHOD: dict[str, Route] = {

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 ROUTES = (
     Route("list_documents", "GET", "/documents", "documents"),
     Route("get_document", "GET", "/documents/{document_id}", "documents"),
+    Route("search_documents", "POST", "/documents/search", "documents", read=True),
 )
 """The document use cases."""
 

@@ -14,6 +14,15 @@ from collections.abc import Callable
 from datetime import datetime
 
 from portal_core.errors import BackendUnavailable
+from portal_core.models.admissions import (
+    AdmissionDetail,
+    AdmissionDetermination,
+    AdmissionDischarge,
+    AdmissionDraft,
+    AdmissionQuery,
+    AdmissionSummary,
+)
+from portal_core.models.announcements import Announcement, NewAnnouncement
 from portal_core.models.audit import AuditEntry
 from portal_core.models.claims import (
     AppealAnswer,
@@ -37,7 +46,7 @@ from portal_core.models.claims import (
     UploadFile,
 )
 from portal_core.models.common import Page
-from portal_core.models.documents import Document, DocumentSummary
+from portal_core.models.documents import Document, DocumentQuery, DocumentSummary
 from portal_core.models.identity import (
     Account,
     AccountSettings,
@@ -74,6 +83,33 @@ from portal_core.models.messages import (
     ThreadFilter,
     ThreadLookup,
     ThreadSummary,
+)
+from portal_core.models.preauth import (
+    PreauthChange,
+    PreauthCheckQuery,
+    PreauthCheckResult,
+    PreauthDecision,
+    PreauthDetail,
+    PreauthDraft,
+    PreauthQuery,
+    PreauthSummary,
+    PreauthTemplate,
+    PreauthTemplateSummary,
+)
+from portal_core.models.providers import (
+    NewProfileUpdate,
+    ProfileUpdateDecision,
+    ProfileUpdateRequest,
+    ProviderProfile,
+    ProviderSearch,
+    ProviderSummary,
+)
+from portal_core.models.recent_items import RecentItem
+from portal_core.models.referrals import (
+    NewReferral,
+    ReferralDetail,
+    ReferralQuery,
+    ReferralSummary,
 )
 from portal_core.models.reviews import (
     BulkDecision,
@@ -516,6 +552,207 @@ class PortalClient(ABC):
     async def lookup_thread(self, reference: str) -> ThreadLookup:
         """A CSR's look-up of a caller's reference number: the thread and the caller's
         organization."""
+
+    # -- preauthorization -------------------------------------------------------------------
+    # (section owned by the preauthorization work; methods go here)
+    @abstractmethod
+    async def preauth_templates(self, search: str = "") -> list[PreauthTemplateSummary]:
+        """Active and inactive templates, by name; `search` narrows by words of the name, the
+        category or a procedure code (the picker ranks them itself with
+        `rules.template_search`)."""
+
+    @abstractmethod
+    async def get_preauth_template(self, template_id: str) -> PreauthTemplate:
+        """A template with its questions, attachments and criteria for approval at once."""
+
+    @abstractmethod
+    async def save_preauth_template(self, template: PreauthTemplate) -> PreauthTemplate:
+        """Create or replace a template (payer administrators); checked for consistency."""
+
+    @abstractmethod
+    async def set_preauth_template_active(
+        self, template_id: str, active: bool
+    ) -> PreauthTemplateSummary:
+        """Offer a template for new requests again, or stop offering it."""
+
+    @abstractmethod
+    async def check_preauth(self, query: PreauthCheckQuery) -> PreauthCheckResult:
+        """Does this procedure code need a preauthorization for the member's plan on that date,
+        and with which template?"""
+
+    @abstractmethod
+    async def save_preauth_draft(self, draft: PreauthDraft) -> PreauthDetail:
+        """Save a new draft (`number` None) or over an existing one; kept 96 hours."""
+
+    @abstractmethod
+    async def submit_preauth(self, number: str) -> PreauthDetail:
+        """Submit a draft: approved at once when the template's criteria are met, else pended
+        for review with its decision clock."""
+
+    @abstractmethod
+    async def modify_preauth(self, number: str, change: PreauthChange) -> PreauthDetail:
+        """New units or dates (and/or a note) for a submitted request, until it is decided."""
+
+    @abstractmethod
+    async def cancel_preauth(self, number: str, reason: str) -> PreauthDetail:
+        """Cancel a draft or a submitted request."""
+
+    @abstractmethod
+    async def withdraw_preauth(self, number: str, reason: str) -> PreauthDetail:
+        """Withdraw a submitted or pended request."""
+
+    @abstractmethod
+    async def attach_preauth_files(self, number: str, files: list[UploadFile]) -> PreauthDetail:
+        """Attach up to 5 files to a request that is not decided; one bad file refuses them all."""
+
+    @abstractmethod
+    async def get_preauth(self, number: str) -> PreauthDetail:
+        """A request with its history, letters and (for clinical roles) answers and files."""
+
+    @abstractmethod
+    async def list_preauths(
+        self, query: PreauthQuery, after: str | None = None, limit: int = 50
+    ) -> Page[PreauthSummary]:
+        """Requests in the viewer's scope, newest first, keyset-paged."""
+
+    @abstractmethod
+    async def preauth_queue(
+        self, after: str | None = None, limit: int = 50
+    ) -> Page[PreauthSummary]:
+        """The reviewer's queue: pended requests, least time left first."""
+
+    @abstractmethod
+    async def decide_preauth(self, number: str, decision: PreauthDecision) -> PreauthDetail:
+        """Approve, partly approve, deny (with a specific reason) or ask for information; files
+        the determination letter (reviewers only)."""
+
+    # -- admissions and referrals -----------------------------------------------------------
+    # (section owned by the admissions and referrals work; methods go here)
+    @abstractmethod
+    async def save_admission_draft(self, draft: AdmissionDraft) -> AdmissionDetail:
+        """Save an admission notification as a draft (new when `draft.number` is None); drafts
+        are kept 96 hours after their last save."""
+
+    @abstractmethod
+    async def submit_admission(self, number: str) -> AdmissionDetail:
+        """Send a draft notification: checks coverage, scope and codes, flags it late when past
+        due (24 hours, or the next business day), and opens the concurrent review."""
+
+    @abstractmethod
+    async def cancel_admission(self, number: str, reason: str) -> AdmissionDetail:
+        """Cancel a draft, or a notification before its first determination."""
+
+    @abstractmethod
+    async def get_admission(self, number: str) -> AdmissionDetail:
+        """An admission with its review history, letters and discharge (audited)."""
+
+    @abstractmethod
+    async def list_admissions(
+        self, query: AdmissionQuery, after: str | None = None, limit: int = 50
+    ) -> Page[AdmissionSummary]:
+        """Admissions in the user's scope, newest first (drafts included), keyset-paged."""
+
+    @abstractmethod
+    async def admission_review_queue(
+        self, after: str | None = None, limit: int = 50
+    ) -> Page[AdmissionSummary]:
+        """The reviewer's queue: open reviews owing a determination, earliest review date first
+        (overdue ones on top; a new notification is due for review the day it arrives)."""
+
+    @abstractmethod
+    async def record_admission_review(
+        self, number: str, determination: AdmissionDetermination
+    ) -> AdmissionDetail:
+        """Record an initial or continued-stay determination (reviewers only; refusals are
+        audited); files a letter and notifies the submitter."""
+
+    @abstractmethod
+    async def discharge_admission(
+        self, number: str, discharge: AdmissionDischarge
+    ) -> AdmissionDetail:
+        """Record the discharge; closes the review."""
+
+    @abstractmethod
+    async def create_referral(self, referral: NewReferral) -> ReferralDetail:
+        """Create a referral (the referring NPI must be the member's PCP on the start date and
+        the specialist in network for the member's plan)."""
+
+    @abstractmethod
+    async def get_referral(self, number: str) -> ReferralDetail:
+        """A referral with its history (audited)."""
+
+    @abstractmethod
+    async def list_referrals(
+        self, query: ReferralQuery, after: str | None = None, limit: int = 50
+    ) -> Page[ReferralSummary]:
+        """Referrals in the user's scope, newest start first, keyset-paged."""
+
+    @abstractmethod
+    async def record_referral_visit(self, number: str) -> ReferralDetail:
+        """Count one visit against an active referral (`used` once all are counted)."""
+
+    @abstractmethod
+    async def cancel_referral(self, number: str, reason: str) -> ReferralDetail:
+        """Cancel an active referral, with a reason."""
+
+    # -- provider profiles ------------------------------------------------------------------
+    # (section owned by the provider profiles work; methods go here)
+    @abstractmethod
+    async def search_providers(
+        self, query: ProviderSearch, after: str | None = None, limit: int = 50
+    ) -> Page[ProviderSummary]:
+        """The provider directory: by NPI, name, specialty, location, plan or open panel."""
+
+    @abstractmethod
+    async def get_provider(self, npi: str) -> ProviderProfile:
+        """A provider's profile: TIN affiliations, locations, specialties, languages, networks."""
+
+    @abstractmethod
+    async def request_profile_update(self, request: NewProfileUpdate) -> ProfileUpdateRequest:
+        """Ask for profile changes, field by field with documents (a TIN's administrator)."""
+
+    @abstractmethod
+    async def profile_update_requests(
+        self, status: str | None = None, after: str | None = None, limit: int = 50
+    ) -> Page[ProfileUpdateRequest]:
+        """Change requests: an administrator's TINs' (newest first), or for a payer
+        administrator the approval queue (oldest first)."""
+
+    @abstractmethod
+    async def get_profile_update(self, request_id: int) -> ProfileUpdateRequest:
+        """One change request with each field's old and new value and its documents."""
+
+    @abstractmethod
+    async def decide_profile_update(
+        self, request_id: int, decision: ProfileUpdateDecision
+    ) -> ProfileUpdateRequest:
+        """Approve or reject a request, whole or per field (a payer administrator); approved
+        fields apply at once."""
+
+    # -- documents and announcements --------------------------------------------------------
+    # (section owned by the documents and announcements work; methods go here)
+    @abstractmethod
+    async def search_documents(
+        self, query: DocumentQuery, after: str | None = None, limit: int = 100
+    ) -> Page[DocumentSummary]:
+        """Documents the actor may see by kind, TIN, filing dates and linked record, newest
+        first; the first page carries the count."""
+
+    @abstractmethod
+    async def publish_announcement(self, announcement: NewAnnouncement) -> Announcement:
+        """Publish news to every organization or to product lines (payer administrators)."""
+
+    @abstractmethod
+    async def current_announcements(self) -> list[Announcement]:
+        """Unexpired announcements meant for the signed-in user, newest first."""
+
+    @abstractmethod
+    async def withdraw_announcement(self, announcement_id: int) -> None:
+        """Stop showing an announcement (payer administrators)."""
+
+    @abstractmethod
+    async def recent_items(self, limit: int = 10) -> list[RecentItem]:
+        """The records the signed-in user opened most recently, one entry per record."""
 
     async def close(self) -> None:  # noqa: B027 (optional: a client may hold no connections)
         """Release connections (the default has none)."""

@@ -16,6 +16,15 @@ from sqlalchemy.exc import OperationalError
 
 from portal_core.client.base import PortalClient
 from portal_core.errors import BackendUnavailable, SessionExpired
+from portal_core.models.admissions import (
+    AdmissionDetail,
+    AdmissionDetermination,
+    AdmissionDischarge,
+    AdmissionDraft,
+    AdmissionQuery,
+    AdmissionSummary,
+)
+from portal_core.models.announcements import Announcement, NewAnnouncement
 from portal_core.models.audit import AuditEntry
 from portal_core.models.claims import (
     AppealAnswer,
@@ -39,7 +48,7 @@ from portal_core.models.claims import (
     UploadFile,
 )
 from portal_core.models.common import Page
-from portal_core.models.documents import Document, DocumentSummary
+from portal_core.models.documents import Document, DocumentQuery, DocumentSummary
 from portal_core.models.identity import (
     Account,
     AccountSettings,
@@ -77,6 +86,33 @@ from portal_core.models.messages import (
     ThreadFilter,
     ThreadLookup,
     ThreadSummary,
+)
+from portal_core.models.preauth import (
+    PreauthChange,
+    PreauthCheckQuery,
+    PreauthCheckResult,
+    PreauthDecision,
+    PreauthDetail,
+    PreauthDraft,
+    PreauthQuery,
+    PreauthSummary,
+    PreauthTemplate,
+    PreauthTemplateSummary,
+)
+from portal_core.models.providers import (
+    NewProfileUpdate,
+    ProfileUpdateDecision,
+    ProfileUpdateRequest,
+    ProviderProfile,
+    ProviderSearch,
+    ProviderSummary,
+)
+from portal_core.models.recent_items import RecentItem
+from portal_core.models.referrals import (
+    NewReferral,
+    ReferralDetail,
+    ReferralQuery,
+    ReferralSummary,
 )
 from portal_core.models.reviews import (
     BulkDecision,
@@ -388,15 +424,15 @@ class LocalClient(PortalClient):
     async def search_payments(
         self, search: PaymentSearch, after: str | None = None, limit: int = 100
     ) -> Page[PaymentSummary]:
-        claims = self.services.claims
-        return await self._as_user(lambda p: claims.search_payments(p, search, after, limit))
+        payments = self.services.payments
+        return await self._as_user(lambda p: payments.search_payments(p, search, after, limit))
 
     async def get_payment(self, payment_number: str) -> PaymentDetail:
-        return await self._as_user(lambda p: self.services.claims.get_payment(p, payment_number))
+        return await self._as_user(lambda p: self.services.payments.get_payment(p, payment_number))
 
     async def export_payment(self, payment_number: str) -> bytes:
-        claims = self.services.claims
-        return await self._as_user(lambda p: claims.export_payment(p, payment_number))
+        payments = self.services.payments
+        return await self._as_user(lambda p: payments.export_payment(p, payment_number))
 
     async def denied_worklist(self, query: DeniedQuery) -> list[DenialReasonGroup]:
         return await self._as_user(lambda p: self.services.claims.denied_worklist(p, query))
@@ -418,57 +454,57 @@ class LocalClient(PortalClient):
         return await self._as_user(lambda p: claims.claim_documents(p, claim_number))
 
     async def file_inquiry(self, claim_number: str, inquiry: NewInquiry) -> ClaimInquiry:
-        claims = self.services.claims
-        return await self._as_user(lambda p: claims.file_inquiry(p, claim_number, inquiry))
+        claim_requests = self.services.claim_requests
+        return await self._as_user(lambda p: claim_requests.file_inquiry(p, claim_number, inquiry))
 
     async def claim_inquiries(self, claim_number: str) -> list[ClaimInquiry]:
-        claims = self.services.claims
-        return await self._as_user(lambda p: claims.claim_inquiries(p, claim_number))
+        claim_requests = self.services.claim_requests
+        return await self._as_user(lambda p: claim_requests.claim_inquiries(p, claim_number))
 
     async def open_inquiries(
         self, after: str | None = None, limit: int = 100
     ) -> Page[ClaimInquiry]:
-        claims = self.services.claims
-        return await self._as_user(lambda p: claims.open_inquiries(p, after, limit))
+        claim_requests = self.services.claim_requests
+        return await self._as_user(lambda p: claim_requests.open_inquiries(p, after, limit))
 
     async def answer_inquiry(self, inquiry_id: int, answer: InquiryAnswer) -> ClaimInquiry:
-        claims = self.services.claims
-        return await self._as_user(lambda p: claims.answer_inquiry(p, inquiry_id, answer))
+        claim_requests = self.services.claim_requests
+        return await self._as_user(lambda p: claim_requests.answer_inquiry(p, inquiry_id, answer))
 
     async def file_appeal(self, claim_number: str, appeal: NewAppeal) -> ClaimAppeal:
-        claims = self.services.claims
-        return await self._as_user(lambda p: claims.file_appeal(p, claim_number, appeal))
+        claim_requests = self.services.claim_requests
+        return await self._as_user(lambda p: claim_requests.file_appeal(p, claim_number, appeal))
 
     async def claim_appeals(self, claim_number: str) -> list[ClaimAppeal]:
-        claims = self.services.claims
-        return await self._as_user(lambda p: claims.claim_appeals(p, claim_number))
+        claim_requests = self.services.claim_requests
+        return await self._as_user(lambda p: claim_requests.claim_appeals(p, claim_number))
 
     async def open_appeals(self, after: str | None = None, limit: int = 100) -> Page[ClaimAppeal]:
-        claims = self.services.claims
-        return await self._as_user(lambda p: claims.open_appeals(p, after, limit))
+        claim_requests = self.services.claim_requests
+        return await self._as_user(lambda p: claim_requests.open_appeals(p, after, limit))
 
     async def answer_appeal(self, appeal_id: int, answer: AppealAnswer) -> ClaimAppeal:
-        claims = self.services.claims
-        return await self._as_user(lambda p: claims.answer_appeal(p, appeal_id, answer))
+        claim_requests = self.services.claim_requests
+        return await self._as_user(lambda p: claim_requests.answer_appeal(p, appeal_id, answer))
 
     async def save_claim_report(self, definition: ClaimReportDefinition) -> SavedClaimReport:
-        claims = self.services.claims
-        return await self._as_user(lambda p: claims.save_claim_report(p, definition))
+        claim_reports = self.services.claim_reports
+        return await self._as_user(lambda p: claim_reports.save_claim_report(p, definition))
 
     async def list_claim_reports(self) -> list[SavedClaimReport]:
-        return await self._as_user(self.services.claims.list_claim_reports)
+        return await self._as_user(self.services.claim_reports.list_claim_reports)
 
     async def delete_claim_report(self, report_id: int) -> None:
-        claims = self.services.claims
-        await self._as_user(lambda p: claims.delete_claim_report(p, report_id))
+        claim_reports = self.services.claim_reports
+        await self._as_user(lambda p: claim_reports.delete_claim_report(p, report_id))
 
     async def run_claim_report(self, definition: ClaimReportDefinition) -> ClaimReportResult:
-        claims = self.services.claims
-        return await self._as_user(lambda p: claims.run_claim_report(p, definition))
+        claim_reports = self.services.claim_reports
+        return await self._as_user(lambda p: claim_reports.run_claim_report(p, definition))
 
     async def export_claim_report(self, definition: ClaimReportDefinition) -> bytes:
-        claims = self.services.claims
-        return await self._as_user(lambda p: claims.export_claim_report(p, definition))
+        claim_reports = self.services.claim_reports
+        return await self._as_user(lambda p: claim_reports.export_claim_report(p, definition))
 
     async def send_message(self, thread: NewThread) -> ThreadDetail:
         messages = self.services.messages
@@ -502,6 +538,191 @@ class LocalClient(PortalClient):
     async def lookup_thread(self, reference: str) -> ThreadLookup:
         messages = self.services.messages
         return await self._as_user(lambda p: messages.lookup_thread(p, reference))
+
+    # -- preauthorization (section owned by the preauthorization work)
+    async def preauth_templates(self, search: str = "") -> list[PreauthTemplateSummary]:
+        return await self._as_user(lambda p: self.services.preauth.preauth_templates(p, search))
+
+    async def get_preauth_template(self, template_id: str) -> PreauthTemplate:
+        preauth = self.services.preauth
+        return await self._as_user(lambda p: preauth.get_preauth_template(p, template_id))
+
+    async def save_preauth_template(self, template: PreauthTemplate) -> PreauthTemplate:
+        preauth = self.services.preauth
+        return await self._as_user(lambda p: preauth.save_preauth_template(p, template))
+
+    async def set_preauth_template_active(
+        self, template_id: str, active: bool
+    ) -> PreauthTemplateSummary:
+        preauth = self.services.preauth
+        return await self._as_user(
+            lambda p: preauth.set_preauth_template_active(p, template_id, active)
+        )
+
+    async def check_preauth(self, query: PreauthCheckQuery) -> PreauthCheckResult:
+        return await self._as_user(lambda p: self.services.preauth.check_preauth(p, query))
+
+    async def save_preauth_draft(self, draft: PreauthDraft) -> PreauthDetail:
+        return await self._as_user(lambda p: self.services.preauth.save_preauth_draft(p, draft))
+
+    async def submit_preauth(self, number: str) -> PreauthDetail:
+        return await self._as_user(lambda p: self.services.preauth.submit_preauth(p, number))
+
+    async def modify_preauth(self, number: str, change: PreauthChange) -> PreauthDetail:
+        preauth = self.services.preauth
+        return await self._as_user(lambda p: preauth.modify_preauth(p, number, change))
+
+    async def cancel_preauth(self, number: str, reason: str) -> PreauthDetail:
+        preauth = self.services.preauth
+        return await self._as_user(lambda p: preauth.cancel_preauth(p, number, reason))
+
+    async def withdraw_preauth(self, number: str, reason: str) -> PreauthDetail:
+        preauth = self.services.preauth
+        return await self._as_user(lambda p: preauth.withdraw_preauth(p, number, reason))
+
+    async def attach_preauth_files(self, number: str, files: list[UploadFile]) -> PreauthDetail:
+        preauth = self.services.preauth
+        return await self._as_user(lambda p: preauth.attach_preauth_files(p, number, files))
+
+    async def get_preauth(self, number: str) -> PreauthDetail:
+        return await self._as_user(lambda p: self.services.preauth.get_preauth(p, number))
+
+    async def list_preauths(
+        self, query: PreauthQuery, after: str | None = None, limit: int = 50
+    ) -> Page[PreauthSummary]:
+        preauth = self.services.preauth
+        return await self._as_user(lambda p: preauth.list_preauths(p, query, after, limit))
+
+    async def preauth_queue(
+        self, after: str | None = None, limit: int = 50
+    ) -> Page[PreauthSummary]:
+        preauth = self.services.preauth
+        return await self._as_user(lambda p: preauth.preauth_queue(p, after, limit))
+
+    async def decide_preauth(self, number: str, decision: PreauthDecision) -> PreauthDetail:
+        preauth = self.services.preauth
+        return await self._as_user(lambda p: preauth.decide_preauth(p, number, decision))
+
+    # -- admissions and referrals (section owned by the admissions and referrals work)
+    async def save_admission_draft(self, draft: AdmissionDraft) -> AdmissionDetail:
+        admissions = self.services.admissions
+        return await self._as_user(lambda p: admissions.save_admission_draft(p, draft))
+
+    async def submit_admission(self, number: str) -> AdmissionDetail:
+        admissions = self.services.admissions
+        return await self._as_user(lambda p: admissions.submit_admission(p, number))
+
+    async def cancel_admission(self, number: str, reason: str) -> AdmissionDetail:
+        admissions = self.services.admissions
+        return await self._as_user(lambda p: admissions.cancel_admission(p, number, reason))
+
+    async def get_admission(self, number: str) -> AdmissionDetail:
+        admissions = self.services.admissions
+        return await self._as_user(lambda p: admissions.get_admission(p, number))
+
+    async def list_admissions(
+        self, query: AdmissionQuery, after: str | None = None, limit: int = 50
+    ) -> Page[AdmissionSummary]:
+        admissions = self.services.admissions
+        return await self._as_user(lambda p: admissions.list_admissions(p, query, after, limit))
+
+    async def admission_review_queue(
+        self, after: str | None = None, limit: int = 50
+    ) -> Page[AdmissionSummary]:
+        admissions = self.services.admissions
+        return await self._as_user(lambda p: admissions.admission_review_queue(p, after, limit))
+
+    async def record_admission_review(
+        self, number: str, determination: AdmissionDetermination
+    ) -> AdmissionDetail:
+        admissions = self.services.admissions
+        return await self._as_user(
+            lambda p: admissions.record_admission_review(p, number, determination)
+        )
+
+    async def discharge_admission(
+        self, number: str, discharge: AdmissionDischarge
+    ) -> AdmissionDetail:
+        admissions = self.services.admissions
+        return await self._as_user(lambda p: admissions.discharge_admission(p, number, discharge))
+
+    async def create_referral(self, referral: NewReferral) -> ReferralDetail:
+        referrals = self.services.referrals
+        return await self._as_user(lambda p: referrals.create_referral(p, referral))
+
+    async def get_referral(self, number: str) -> ReferralDetail:
+        referrals = self.services.referrals
+        return await self._as_user(lambda p: referrals.get_referral(p, number))
+
+    async def list_referrals(
+        self, query: ReferralQuery, after: str | None = None, limit: int = 50
+    ) -> Page[ReferralSummary]:
+        referrals = self.services.referrals
+        return await self._as_user(lambda p: referrals.list_referrals(p, query, after, limit))
+
+    async def record_referral_visit(self, number: str) -> ReferralDetail:
+        referrals = self.services.referrals
+        return await self._as_user(lambda p: referrals.record_referral_visit(p, number))
+
+    async def cancel_referral(self, number: str, reason: str) -> ReferralDetail:
+        referrals = self.services.referrals
+        return await self._as_user(lambda p: referrals.cancel_referral(p, number, reason))
+
+    # -- provider profiles (section owned by the provider profiles work)
+    async def search_providers(
+        self, query: ProviderSearch, after: str | None = None, limit: int = 50
+    ) -> Page[ProviderSummary]:
+        providers = self.services.providers
+        return await self._as_user(lambda p: providers.search_providers(p, query, after, limit))
+
+    async def get_provider(self, npi: str) -> ProviderProfile:
+        providers = self.services.providers
+        return await self._as_user(lambda p: providers.get_provider(p, npi))
+
+    async def request_profile_update(self, request: NewProfileUpdate) -> ProfileUpdateRequest:
+        providers = self.services.providers
+        return await self._as_user(lambda p: providers.request_profile_update(p, request))
+
+    async def profile_update_requests(
+        self, status: str | None = None, after: str | None = None, limit: int = 50
+    ) -> Page[ProfileUpdateRequest]:
+        providers = self.services.providers
+        return await self._as_user(
+            lambda p: providers.profile_update_requests(p, status, after, limit)
+        )
+
+    async def get_profile_update(self, request_id: int) -> ProfileUpdateRequest:
+        providers = self.services.providers
+        return await self._as_user(lambda p: providers.get_profile_update(p, request_id))
+
+    async def decide_profile_update(
+        self, request_id: int, decision: ProfileUpdateDecision
+    ) -> ProfileUpdateRequest:
+        providers = self.services.providers
+        return await self._as_user(
+            lambda p: providers.decide_profile_update(p, request_id, decision)
+        )
+
+    # -- documents and announcements (section owned by the documents and announcements work)
+    async def search_documents(
+        self, query: DocumentQuery, after: str | None = None, limit: int = 100
+    ) -> Page[DocumentSummary]:
+        documents = self.services.documents
+        return await self._as_user(lambda p: documents.search_documents(p, query, after, limit))
+
+    async def publish_announcement(self, announcement: NewAnnouncement) -> Announcement:
+        service = self.services.announcements
+        return await self._as_user(lambda p: service.publish_announcement(p, announcement))
+
+    async def current_announcements(self) -> list[Announcement]:
+        return await self._as_user(self.services.announcements.current_announcements)
+
+    async def withdraw_announcement(self, announcement_id: int) -> None:
+        service = self.services.announcements
+        await self._as_user(lambda p: service.withdraw_announcement(p, announcement_id))
+
+    async def recent_items(self, limit: int = 10) -> list[RecentItem]:
+        return await self._as_user(lambda p: self.services.audit.recent_items(p, limit))
 
     async def close(self) -> None:
         await asyncio.to_thread(self.services.db.dispose)

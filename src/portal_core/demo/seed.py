@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from portal_core.clock import Clock
+from portal_core.demo.admissions_data import write_admissions_and_referrals
+from portal_core.demo.announcements_data import write_announcements
 from portal_core.demo.catalog import (
     DEMO_PASSWORD,
     DEMO_SIGN_INS,
@@ -53,7 +55,13 @@ from portal_core.demo.claims_data import (
     write_members_and_claims,
     write_reference,
 )
-from portal_core.demo.messages_data import write_message_threads
+from portal_core.demo.messages_data import (
+    LARGE_THREADS,
+    SMALL_THREADS,
+    write_message_threads,
+)
+from portal_core.demo.preauth_data import write_preauths
+from portal_core.demo.providers_data import write_provider_profiles
 from portal_core.errors import Conflict
 from portal_core.models.identity import Principal, Role
 from portal_core.rules.identifiers import npi_check_digit, username_key
@@ -256,6 +264,7 @@ def seed(db: Database, scale: Scale | str = Scale.SMALL, clock: Clock | None = N
             _write_large_users(writer, rosters[LARGE_TIN])
         writer.flush_users()
         _write_documents_and_notices(conn, writer, now)
+        write_announcements(conn, writer.ids["payer.admin"], now)
         record(conn, at=now, action="demo.seed", detail={"scale": scale.value})
         sync_sequences(conn)
         report.users = writer.next_user_id - 1
@@ -266,7 +275,17 @@ def seed(db: Database, scale: Scale | str = Scale.SMALL, clock: Clock | None = N
     write_claim_cases(
         db, now, rosters[MAIN_TIN].current[0], ids["staff.lakeside"], ids["csr.jones"]
     )
-    write_message_threads(db, now, ids["csr.jones"], ids["billing.acme"])
+    write_message_threads(
+        db,
+        now,
+        ids["csr.jones"],
+        ids["billing.acme"],
+        count=LARGE_THREADS if scale is Scale.LARGE else SMALL_THREADS,
+        large_tin=LARGE_TIN if scale is Scale.LARGE else None,
+    )
+    write_provider_profiles(db, now)
+    write_admissions_and_referrals(db, now, ids, rosters[MAIN_TIN].current[0])
+    write_preauths(db, now, ids, rosters[MAIN_TIN].current[0])
     services = Services(db, clock)
     for tin, admin in _campaign_openers(scale):
         principal = _principal(db, ids[admin], admin, tin)

@@ -30,3 +30,20 @@ class Document(DocumentSummary):
     model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
 
     content: bytes
+
+
+class DocumentQuery(BaseModel):
+    """Filters of the documents list; every one is optional."""
+
+    kind: str | None = None
+    """letter, eop, care_plan, review_evidence or upload."""
+    tin: str | None = None
+    """Only this TIN's documents."""
+    since: date | None = None
+    """Filed on or after this day (UTC)."""
+    until: date | None = None
+    """Filed on or before this day (UTC)."""
+    linked_kind: str | None = None
+    """The kind of record the documents belong to: claim, preauth, admission, message_thread…"""
+    linked_id: str | None = None
+    """That record's number (a claim number, `PA-…`, `ADM-…`, `MSG-…`)."""

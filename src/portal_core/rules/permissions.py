@@ -58,12 +58,16 @@ class Action(StrEnum):
     RUN_CLAIM_REPORTS = "run_claim_reports"
     # preauth, admissions, referrals
     REQUEST_PREAUTH = "request_preauth"
+    READ_PREAUTH = "read_preauth"
+    READ_PREAUTH_TEMPLATES = "read_preauth_templates"
     READ_PREAUTH_CLINICAL = "read_preauth_clinical"
     DECIDE_PREAUTH = "decide_preauth"
     MANAGE_PREAUTH_TEMPLATES = "manage_preauth_templates"
     NOTIFY_ADMISSIONS = "notify_admissions"
     REVIEW_ADMISSIONS = "review_admissions"
     MANAGE_REFERRALS = "manage_referrals"
+    READ_ADMISSIONS = "read_admissions"
+    READ_REFERRALS = "read_referrals"
     # messages
     SEND_MESSAGES = "send_messages"
     ANSWER_MESSAGES = "answer_messages"
@@ -103,12 +107,18 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.ANSWER_INQUIRIES: frozenset({CSR}),
     Action.RUN_CLAIM_REPORTS: PROVIDER_SIDE | READ_ALL,
     Action.REQUEST_PREAUTH: CLINICAL_PROVIDER_SIDE,
+    # Billing sees requests (not their clinical answers); reviewers read what they decide.
+    Action.READ_PREAUTH: PROVIDER_SIDE | {REV} | READ_ALL,
+    Action.READ_PREAUTH_TEMPLATES: EVERYONE,
     Action.READ_PREAUTH_CLINICAL: CLINICAL_PROVIDER_SIDE | {REV} | READ_ALL,
     Action.DECIDE_PREAUTH: frozenset({REV}),
     Action.MANAGE_PREAUTH_TEMPLATES: frozenset({PAD}),
     Action.NOTIFY_ADMISSIONS: CLINICAL_PROVIDER_SIDE,
     Action.REVIEW_ADMISSIONS: frozenset({REV}),
     Action.MANAGE_REFERRALS: CLINICAL_PROVIDER_SIDE,
+    # Clinical records: no billing; reviewers and the payer's readers see every TIN's.
+    Action.READ_ADMISSIONS: CLINICAL_PROVIDER_SIDE | {REV} | READ_ALL,
+    Action.READ_REFERRALS: CLINICAL_PROVIDER_SIDE | {REV} | READ_ALL,
     Action.SEND_MESSAGES: PROVIDER_SIDE | {CSR},
     Action.ANSWER_MESSAGES: frozenset({CSR}),
     Action.READ_PROVIDERS: EVERYONE,

@@ -14,12 +14,20 @@ from portal_core.config import MailSettings
 from portal_core.store.engine import Database
 
 if TYPE_CHECKING:
+    from portal_core.services.admissions import AdmissionService
+    from portal_core.services.announcements import AnnouncementService
     from portal_core.services.audit import AuditService
+    from portal_core.services.claim_reports import ClaimReportService
+    from portal_core.services.claim_requests import ClaimRequestService
     from portal_core.services.claims import ClaimService
     from portal_core.services.documents import DocumentService
     from portal_core.services.identity import IdentityService
     from portal_core.services.members import MemberService
     from portal_core.services.messages import MessageService
+    from portal_core.services.payments import PaymentService
+    from portal_core.services.preauth import PreauthService
+    from portal_core.services.providers import ProviderService
+    from portal_core.services.referrals import ReferralService
     from portal_core.services.reviews import ReviewService
     from portal_core.services.users import UserAdminService
 
@@ -80,7 +88,55 @@ class Services:
         return ClaimService(self.db, self.clock)
 
     @cached_property
+    def payments(self) -> PaymentService:
+        from portal_core.services.payments import PaymentService
+
+        return PaymentService(self.db, self.clock)
+
+    @cached_property
+    def claim_requests(self) -> ClaimRequestService:
+        from portal_core.services.claim_requests import ClaimRequestService
+
+        return ClaimRequestService(self.db, self.clock)
+
+    @cached_property
+    def claim_reports(self) -> ClaimReportService:
+        from portal_core.services.claim_reports import ClaimReportService
+
+        return ClaimReportService(self.db, self.clock)
+
+    @cached_property
     def messages(self) -> MessageService:
         from portal_core.services.messages import MessageService
 
         return MessageService(self.db, self.clock)
+
+    @cached_property
+    def preauth(self) -> PreauthService:
+        from portal_core.services.preauth import PreauthService
+
+        return PreauthService(self.db, self.clock)
+
+    @cached_property
+    def admissions(self) -> AdmissionService:
+        from portal_core.services.admissions import AdmissionService
+
+        return AdmissionService(self.db, self.clock)
+
+    @cached_property
+    def referrals(self) -> ReferralService:
+        from portal_core.services.referrals import ReferralService
+
+        return ReferralService(self.db, self.clock)
+
+    @cached_property
+    def providers(self) -> ProviderService:
+        from portal_core.services.providers import ProviderService
+
+        return ProviderService(self.db, self.clock)
+
+    @cached_property
+    def announcements(self) -> AnnouncementService:
+        from portal_core.services.announcements import AnnouncementService
+
+        return AnnouncementService(self.db, self.clock)

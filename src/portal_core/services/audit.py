@@ -20,6 +20,7 @@ from portal_core.errors import PermissionDenied
 from portal_core.models.audit import AuditEntry, ChainVerdict
 from portal_core.models.common import Page
 from portal_core.models.identity import Principal
+from portal_core.models.recent_items import RecentItem
 from portal_core.rules.permissions import Action, allowed, require
 from portal_core.store.engine import Database
 from portal_core.store.schema import audit_log
@@ -335,6 +336,13 @@ class AuditService:
             audit_log.c.at >= since,
         ]
         return self._report(principal, "failed_sign_ins", conditions, after, limit)
+
+    def recent_items(self, principal: Principal, limit: int = 10) -> list[RecentItem]:
+        """The records the user opened most recently (their own reads; kind and number only)."""
+        from portal_core.services.recent_items import recent_items
+
+        require(principal, Action.OWN_ACCOUNT)
+        return recent_items(self.db, principal, limit)
 
     def count(self) -> int:
         """Rows in the log."""

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, false, insert, or_, select, true
+from sqlalchemy import Connection, and_, false, func, insert, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal_core import errors
 from portal_core.clock import Clock
 from portal_core.errors import NotFound, ValidationFailed
 from portal_core.models.common import Page
-from portal_core.models.documents import Document, DocumentSummary
+from portal_core.models.documents import Document, DocumentQuery, DocumentSummary
 from portal_core.models.identity import Principal, Role
 from portal_core.rules.permissions import WHOLE_TIN_ROLES, Action, require, sees_all_tins
 from portal_core.services import audit
@@ -178,6 +178,78 @@ class DocumentService:
         if len(rows) > limit and items:
             cursor = _encode_cursor(items[-1].created_at, items[-1].id)
         return Page[DocumentSummary](items=items, next_cursor=cursor)
+
+    def search_documents(
+        self,
+        principal: Principal,
+        query: DocumentQuery,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> Page[DocumentSummary]:
+        """Documents the actor may see matching `query` (kind, TIN, filing dates, linked record),
+        newest first, keyset-paged; the first page carries the count."""
+        now = self.clock.now()
+        try:
+            require(principal, Action.READ_DOCUMENTS, query.tin, now)
+        except errors.PermissionDenied:
+            self._deny(principal, "documents.list", None)
+            raise
+        if query.kind and query.kind not in DOCUMENT_KINDS:
+            raise ValidationFailed(
+                "Choose a kind: " + ", ".join(k.replace("_", " ") for k in DOCUMENT_KINDS) + ".",
+                field="kind",
+            )
+        if query.since and query.until and query.since > query.until:
+            raise ValidationFailed("The start date is after the end date.", field="since")
+        if query.linked_kind and not (query.linked_id or "").strip():
+            raise ValidationFailed("Give the linked record's number.", field="linked_id")
+        limit = max(1, min(limit, 500))
+        conditions: list[ColumnElement[bool]] = [self._visible(principal)]
+        if query.kind:
+            conditions.append(documents.c.kind == query.kind)
+        if query.tin:
+            conditions.append(documents.c.tin == query.tin)
+        if query.since:
+            conditions.append(documents.c.created_at >= datetime.combine(query.since, time(), UTC))
+        if query.until:
+            end = datetime.combine(query.until + timedelta(days=1), time(), UTC)
+            conditions.append(documents.c.created_at < end)
+        if query.linked_kind:
+            conditions.append(documents.c.linked_kind == query.linked_kind)
+        if query.linked_id and query.linked_id.strip():
+            linked = query.linked_id.strip()
+            conditions.append(
+                or_(documents.c.linked_id == linked, documents.c.linked_id == linked.upper())
+            )
+        total: int | None = None
+        with self.db.read() as conn:
+            if after is None:
+                total = int(
+                    conn.execute(
+                        select(func.count()).select_from(documents).where(*conditions)
+                    ).scalar_one()
+                )
+            if after:
+                at, doc_id = _decode_cursor(after)
+                conditions.append(
+                    or_(
+                        documents.c.created_at < at,
+                        and_(documents.c.created_at == at, documents.c.id < doc_id),
+                    )
+                )
+            rows = list(
+                conn.execute(
+                    select(*_SUMMARY_COLUMNS)
+                    .where(*conditions)
+                    .order_by(documents.c.created_at.desc(), documents.c.id.desc())
+                    .limit(limit + 1)
+                ).mappings()
+            )
+        items = [_summary(r) for r in rows[:limit]]
+        cursor = None
+        if len(rows) > limit and items:
+            cursor = _encode_cursor(items[-1].created_at, items[-1].id)
+        return Page[DocumentSummary](items=items, next_cursor=cursor, total=total)
 
     def get_document(self, principal: Principal, document_id: int) -> Document:
         """One document with its content; the read is audited."""

@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal_core.clock import Clock
-from portal_core.errors import Conflict, NotFound, ValidationFailed
+from portal_core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from portal_core.models.claims import UploadFile
 from portal_core.models.common import Page
 from portal_core.models.identity import Principal
@@ -45,7 +46,7 @@ from portal_core.services.keyset import decode, encode
 from portal_core.services.record_scope import claim_condition, member_visible, tin_condition
 from portal_core.store import accounts
 from portal_core.store.engine import Database
-from portal_core.store.messages import search_text
+from portal_core.store.messages import activity_order, parse_query, search_newest
 from portal_core.store.schema import (
     claims,
     documents,
@@ -59,6 +60,11 @@ from portal_core.store.schema import (
     users,
 )
 
+if TYPE_CHECKING:
+    from portal_core.models.admissions import AdmissionDetail
+    from portal_core.models.preauth import PreauthDetail
+    from portal_core.models.referrals import ReferralDetail
+
 MAX_SUBJECT = 200
 """Longest subject line."""
 
@@ -71,6 +77,16 @@ MAX_PAGE = 200
 REOPEN_DAYS = 30
 """Days after closing during which a provider reply reopens a thread."""
 
+_AREA_RECORDS = {
+    "preauth": "PA-2026-000123",
+    "referral": "REF-2026-000123",
+    "admission": "ADM-2026-000123",
+}
+"""Linked kinds whose own service decides who sees them, with an example number each."""
+
+REFERENCE_ATTEMPTS = 20
+"""Reference numbers tried when concurrent senders took the previous ones (PostgreSQL)."""
+
 _REFERENCE = re.compile(r"MSG-(\d{4})-(\d{6})")
 
 _COLUMNS = (
@@ -79,6 +95,9 @@ _COLUMNS = (
     organizations.c.kind.label("organization_kind"),
     users.c.full_name.label("author_name"),
 )
+_SEARCH_KEYS = (message_threads.c.id, message_threads.c.subject, message_threads.c.last_post_at)
+"""What the free-text search walks with (the page's rows are read once it has chosen them)."""
+
 _FROM = message_threads.join(
     organizations, organizations.c.id == message_threads.c.organization_id
 ).join(users, users.c.id == message_threads.c.author_id)
@@ -313,6 +332,35 @@ class MessageService:
             raise Conflict("No reference numbers are left this year.")
         return f"{prefix}{number:06d}"
 
+    def _insert_thread(
+        self, conn: Connection, values: dict[str, Any], now: datetime
+    ) -> tuple[int, str]:
+        """Insert the thread under the next free reference number; returns (id, reference).
+
+        On SQLite writers take turns (`BEGIN IMMEDIATE`), so the highest number plus one is free.
+        On PostgreSQL two transactions can read the same highest number at once: the second
+        insert then waits on the unique index and fails when the first commits. The insert runs
+        in a savepoint, so that failure undoes only it; under READ COMMITTED the next attempt
+        sees the committed number and takes the one after."""
+        for _ in range(REFERENCE_ATTEMPTS):
+            reference = self._next_reference(conn, now)
+            try:
+                with conn.begin_nested():
+                    thread_id = conn.execute(
+                        insert(message_threads)
+                        .values(reference=reference, **values)
+                        .returning(message_threads.c.id)
+                    ).scalar_one()
+            except IntegrityError:
+                taken = conn.execute(
+                    select(message_threads.c.id).where(message_threads.c.reference == reference)
+                ).first()
+                if taken is None:
+                    raise  # another constraint: not a collision, not ours to retry
+                continue
+            return int(thread_id), reference
+        raise Conflict("Many messages are being sent at this moment; send it again.")
+
     # -- writing -----------------------------------------------------------------------------------
     def send_message(self, principal: Principal, thread: NewThread) -> ThreadDetail:
         """Open a thread: general with a category, or about a claim or member the user can see."""
@@ -349,31 +397,35 @@ class MessageService:
                 visible = True
         if organization_id is None:
             raise NotFound("No such Tax ID.")
+        if linked_kind in _AREA_RECORDS:
+            assert linked_id is not None
+            found = self._area_record(principal, linked_kind, linked_id)
+            visible = found is not None and found[0] == tin
+            if found is not None:
+                linked_id, member_id = found[1], found[2]
         if not visible:
             self._refused(principal, "messages.send", linked_kind, linked_id)
             raise NotFound(f"No such {linked_kind} among the records you can see.")
         with self.db.write() as conn:
-            reference = self._next_reference(conn, now)
-            thread_id = conn.execute(
-                insert(message_threads)
-                .values(
-                    reference=reference,
-                    organization_id=organization_id,
-                    tin=tin,
-                    author_id=principal.user_id,
-                    topic=topic,
-                    category=category,
-                    linked_kind=linked_kind,
-                    linked_id=linked_id,
-                    member_id=member_id,
-                    subject=subject,
-                    status="awaiting_provider" if payer_side else "awaiting_payer",
-                    created_at=now,
-                    last_post_at=now,
-                    waiting_since=None if payer_side else now,
-                )
-                .returning(message_threads.c.id)
-            ).scalar_one()
+            thread_id, reference = self._insert_thread(
+                conn,
+                {
+                    "organization_id": organization_id,
+                    "tin": tin,
+                    "author_id": principal.user_id,
+                    "topic": topic,
+                    "category": category,
+                    "linked_kind": linked_kind,
+                    "linked_id": linked_id,
+                    "member_id": member_id,
+                    "subject": subject,
+                    "status": "awaiting_provider" if payer_side else "awaiting_payer",
+                    "created_at": now,
+                    "last_post_at": now,
+                    "waiting_since": None if payer_side else now,
+                },
+                now,
+            )
             row = {"id": thread_id, "tin": tin, "reference": reference}
             self._post(conn, principal, row, body, thread.attachments, media_types, now)
             audit.record(
@@ -408,15 +460,46 @@ class MessageService:
                 "Say what the message is about: a claim, preauth, referral, admission or member.",
                 field="linked_kind",
             )
-        if thread.linked_kind not in ("claim", "member"):
-            raise ValidationFailed(
-                f"Messages about a {thread.linked_kind} cannot be sent yet.", field="linked_kind"
-            )
         raw = thread.linked_id or ""
-        linked_id = (
-            parse_claim_number(raw) if thread.linked_kind == "claim" else parse_member_id(raw)
-        )
+        if thread.linked_kind in _AREA_RECORDS:
+            # The area's own service reads the number (its format, then who may see it).
+            linked_id = raw.strip().upper()
+            if not linked_id or len(linked_id) > 40:
+                example = _AREA_RECORDS[thread.linked_kind]
+                raise ValidationFailed(
+                    f"Type the {thread.linked_kind} number, e.g. {example}.", field="linked_id"
+                )
+        elif thread.linked_kind == "claim":
+            linked_id = parse_claim_number(raw)
+        else:
+            linked_id = parse_member_id(raw)
         return "transaction", None, thread.linked_kind, linked_id
+
+    def _area_record(
+        self, principal: Principal, kind: str, number: str
+    ) -> tuple[str, str, str] | None:
+        """(Tax ID, number, member ID) of a preauth, referral or admission the user can see,
+        through that area's service (which audits the read, or the refused attempt); None when
+        the user cannot see it or may not read that kind of record."""
+        record: PreauthDetail | ReferralDetail | AdmissionDetail
+        try:
+            if kind == "preauth":
+                from portal_core.services.preauth import PreauthService
+
+                record = PreauthService(self.db, self.clock).get_preauth(principal, number)
+            elif kind == "referral":
+                from portal_core.services.referrals import ReferralService
+
+                record = ReferralService(self.db, self.clock).get_referral(principal, number)
+            else:
+                from portal_core.services.admissions import AdmissionService
+
+                record = AdmissionService(self.db, self.clock).get_admission(principal, number)
+        except ValidationFailed as error:
+            raise ValidationFailed(error.message, field="linked_id") from error
+        except (NotFound, PermissionDenied):
+            return None
+        return record.tin, record.number, record.member_id
 
     def reply_to_thread(self, principal: Principal, reference: str, post: NewPost) -> ThreadDetail:
         """Add a post. A provider reply waits for the payer (reopening a thread closed at most 30
@@ -545,7 +628,26 @@ class MessageService:
                     )
                 )
             order = (message_threads.c.last_post_at.desc(), message_threads.c.id.desc())
-            rows = self._rows(conn, principal, where, order, limit)
+            if query.text and query.text.strip():
+                found = search_newest(
+                    conn,
+                    query.text,
+                    lambda extra, most, by_id: self._rows(
+                        conn,
+                        principal,
+                        [*where, *extra],
+                        activity_order(conn, by_id),
+                        most - 1,
+                        _SEARCH_KEYS,
+                    ),
+                    limit + 1,
+                )
+                rows = []
+                if found:
+                    chosen = message_threads.c.id.in_(found)
+                    rows = self._rows(conn, principal, [chosen], activity_order(conn, True), limit)
+            else:
+                rows = self._rows(conn, principal, where, order, limit)
         page_rows = rows[:limit]
         cursor = None
         if len(rows) > limit and page_rows:
@@ -583,7 +685,7 @@ class MessageService:
                 < datetime.combine(last + timedelta(days=1), time(), UTC)
             )
         if query.text and query.text.strip():
-            where.append(search_text(conn, query.text))
+            parse_query(query.text)  # refuse a query without a word before any work
         if query.unread_only:
             where.append(
                 or_(
@@ -600,8 +702,10 @@ class MessageService:
         where: Sequence[ColumnElement[bool]],
         order: Sequence[Any],
         limit: int,
+        columns: Sequence[Any] | None = None,
     ) -> list[Any]:
-        joined = _FROM.outerjoin(
+        # Only the columns asked for: the search's walk needs no organization or author.
+        joined = (message_threads if columns else _FROM).outerjoin(
             message_reads,
             and_(
                 message_reads.c.thread_id == message_threads.c.id,
@@ -610,7 +714,7 @@ class MessageService:
         )
         return list(
             conn.execute(
-                select(*_COLUMNS, message_reads.c.read_at)
+                select(*(columns or (*_COLUMNS, message_reads.c.read_at)))
                 .select_from(joined)
                 .where(*where)
                 .order_by(*order)

@@ -1,16 +1,29 @@
 """Message repository: the free-text search over thread subjects and posts.
 
-`search_text` is the one place that knows how each backend indexes text: FTS5 (the
-`message_text` table kept by triggers, migration 0002) on SQLite, `to_tsvector('simple', …)` with
-GIN indexes on PostgreSQL. Both tokenize on letters and digits without stemming, so a query matches
-the same threads on either. The query language is small and never passed through raw: words (all
-must match, each in the subject or in any post), "quoted phrases", and `prefix*`.
+`search_newest` (and the condition `search_text` beneath it) is the one place that knows how each
+backend indexes text: FTS5 (the `message_text` table kept by triggers, migration 0002) on SQLite,
+`to_tsvector('simple', …)` with GIN indexes on PostgreSQL. Both tokenize on letters and digits
+without stemming, so a query matches the same threads on either. The query language is small and
+never passed through raw: words (all must match, each in the subject or in any post), "quoted
+phrases", and `prefix*`.
+
+Newest activity first on SQLite: listing every thread a common word matches costs a lookup per
+matching row (a word in half of 200,000 threads: about half a second), so the search goes the
+other way when it can. When one term is rare, its few threads are the candidates. Otherwise the
+threads are walked newest first, a batch at a time, and each batch is checked by copying its
+subjects and posts into a small FTS5 table of the connection (`temp.message_probe`, the same
+tokenizer) and running the same query there: exact, and a common word fills a page within the
+first batch. A query matching few threads that no term narrows stops walking after
+`WALK_LIMIT` threads and lets the index answer the rest.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -31,6 +44,26 @@ from portal_core.store.schema import message_posts, message_threads
 
 MAX_TERMS = 12
 """Terms a query may hold."""
+
+CANDIDATE_CAP = 12_000
+"""Rows of the rarest term up to which its threads are the candidates (SQLite)."""
+
+FEW_CANDIDATES = 2_000
+"""Candidates few enough to read one by one and sort, rather than walk the activity index."""
+
+WALK_LIMIT = 4_000
+"""Threads checked batch by batch before the rest is left to the full-text index (SQLite)."""
+
+BATCH_FIRST = 200
+"""The first batch of threads checked."""
+
+BATCH_MAX = 2_000
+"""The largest batch of threads checked at once (batches double)."""
+
+Fetch = Callable[[Sequence[ColumnElement[bool]], int, bool], list[Any]]
+"""The caller's query: threads in scope, filtered, newest activity first, after the given extra
+conditions, at most so many; rows carry `id`, `subject` and `last_post_at`. The flag asks for the
+threads to be read by id and sorted, not found by walking the activity index (`by_id_order`)."""
 
 _TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"[^\W_]+")
@@ -119,3 +152,147 @@ def _tsvector(text_column: ColumnElement[str]) -> ColumnElement[object]:
 
 def _tsquery_of(text: str) -> ColumnElement[object]:
     return func.to_tsquery(literal_column("'simple'::regconfig"), literal(text))
+
+
+def search_newest(conn: Connection, query: str, fetch: Fetch, want: int) -> list[int]:
+    """The ids of the first `want` threads `fetch` gives that hold every term of `query`, in
+    `fetch`'s order (newest activity first)."""
+    terms = parse_query(query)
+    if conn.dialect.name != "sqlite":
+        return _ids(fetch([search_text(conn, query)], want, False))
+    extra: list[ColumnElement[bool]] = []
+    unchecked = list(terms)
+    count, rarest = min(((_capped_count(conn, t), t) for t in terms), key=lambda pair: pair[0])
+    by_id = False
+    if count <= CANDIDATE_CAP:
+        ids = _thread_ids(conn, rarest)
+        if not ids:
+            return []
+        # A few candidates are read by id and sorted; many are dense enough that walking the
+        # activity index and skipping the others finds a page sooner.
+        by_id = len(ids) <= FEW_CANDIDATES
+        # One JSON parameter rather than thousands of bound values (cheaper to build and parse).
+        # Behind the no-op unary plus the id cannot drive the query: the activity index does.
+        listed: Any = select(literal_column("value")).select_from(func.json_each(json.dumps(ids)))
+        key: Any = message_threads.c.id if by_id else literal_column("+message_threads.id")
+        extra.append(key.in_(listed))
+        unchecked.remove(rarest)
+        if not unchecked:
+            return _ids(fetch(extra, want, by_id))
+    found: list[Any] = []
+    walked = 0
+    batch = max(want, BATCH_FIRST)
+    position: ColumnElement[bool] | None = None
+    while len(found) < want:
+        conditions = extra + ([position] if position is not None else [])
+        if walked >= WALK_LIMIT:
+            rest = [_fts_condition(t) for t in unchecked]
+            return _ids(found + fetch(conditions + rest, want - len(found), False))
+        rows = fetch(conditions, batch, by_id)
+        if not rows:
+            break
+        matching = _probe(conn, rows, unchecked)
+        found.extend(r for r in rows if r["id"] in matching)
+        walked += len(rows)
+        if len(rows) < batch:
+            break
+        last = rows[-1]
+        position = or_(
+            message_threads.c.last_post_at < last["last_post_at"],
+            and_(
+                message_threads.c.last_post_at == last["last_post_at"],
+                message_threads.c.id < last["id"],
+            ),
+        )
+        batch = min(batch * 2, BATCH_MAX)
+    return _ids(found[:want])
+
+
+def _ids(rows: Sequence[Any]) -> list[int]:
+    return [int(r["id"]) for r in rows]
+
+
+def _match(term: Term) -> str:
+    return fts5_query([term])
+
+
+def _fts_condition(term: Term) -> ColumnElement[bool]:
+    return message_threads.c.id.in_(
+        select(_message_text.c.thread_id).where(
+            literal_column("message_text").op("MATCH")(_match(term))
+        )
+    )
+
+
+def _capped_count(conn: Connection, term: Term) -> int:
+    """Rows holding `term`, counted up to one past `CANDIDATE_CAP` (rowids only: cheap)."""
+    return int(
+        conn.exec_driver_sql(
+            "SELECT count(*) FROM (SELECT rowid FROM message_text WHERE message_text MATCH ? "
+            "LIMIT ?)",
+            (_match(term), CANDIDATE_CAP + 1),
+        ).scalar_one()
+    )
+
+
+def _thread_ids(conn: Connection, term: Term) -> list[int]:
+    """The threads holding `term`. The thread id is read from FTS5's content table by rowid: the
+    same value the `thread_id` column gives, without decoding each row's whole text."""
+    return list(
+        conn.exec_driver_sql(
+            "SELECT DISTINCT c.c0 FROM message_text m "
+            "JOIN message_text_content c ON c.id = m.rowid WHERE message_text MATCH ?",
+            (_match(term),),
+        )
+        .scalars()
+        .all()
+    )
+
+
+_PROBE_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.message_probe USING fts5("
+    "body, content = '', tokenize = 'unicode61 remove_diacritics 2')"
+)
+"""The connection's scratch index: the tokenizer of `message_text` (migration 0002). Contentless,
+so emptying it is one command rather than a delete per row."""
+
+
+def _probe(conn: Connection, rows: Sequence[Any], terms: Sequence[Term]) -> set[int]:
+    """Which of the threads in `rows` hold every term, each in the subject or in any post."""
+    ids = [int(r["id"]) for r in rows]
+    texts: list[tuple[int, str]] = [(int(r["id"]), str(r["subject"])) for r in rows]
+    texts += conn.exec_driver_sql(
+        "SELECT thread_id, body FROM message_posts "
+        "WHERE thread_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    ).all()
+    conn.exec_driver_sql(_PROBE_DDL)
+    conn.exec_driver_sql(
+        "INSERT INTO temp.message_probe (rowid, body) VALUES (?, ?)",
+        [(row, body) for row, (_, body) in enumerate(texts)],
+    )
+    matching = set(ids)
+    try:
+        for term in terms:
+            matching &= {
+                texts[int(row)][0]
+                for (row,) in conn.exec_driver_sql(
+                    "SELECT rowid FROM temp.message_probe WHERE message_probe MATCH ?",
+                    (_match(term),),
+                )
+            }
+            if not matching:
+                break
+    finally:
+        conn.exec_driver_sql("INSERT INTO temp.message_probe (message_probe) VALUES ('delete-all')")
+    return matching
+
+
+def activity_order(conn: Connection, by_id: bool = False) -> tuple[Any, ...]:
+    """Newest activity first. `by_id` (SQLite) puts the time behind the no-op unary plus, so the
+    planner cannot walk the activity index for the order and reads the threads the other
+    conditions name instead, then sorts them."""
+    when: Any = message_threads.c.last_post_at
+    if by_id and conn.dialect.name == "sqlite":
+        when = literal_column("+message_threads.last_post_at")
+    return (when.desc(), message_threads.c.id.desc())

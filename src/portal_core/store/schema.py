@@ -630,3 +630,274 @@ message_reads = Table(
     Column("read_at", UtcDateTime, nullable=False),
 )
 Index("ix_message_reads_user", message_reads.c.user_id, message_reads.c.thread_id)
+
+# -- preauthorization -------------------------------------------------------------------------
+# (section owned by the preauthorization work)
+# Templates ship in `portal_core/data/preauth_templates.json` and are copied here on first use
+# (when the table is empty) so that payer administrators can edit them.
+
+preauth_templates = Table(
+    "preauth_templates",
+    metadata,
+    Column("id", String(60), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("category", String(30), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("definition", JSON, nullable=False),  # the whole `PreauthTemplate`, as JSON
+    # Raised by one on every change, so a process's parsed copy knows when it is stale.
+    Column("revision", Integer, nullable=False, default=1),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", ForeignKey("users.id")),
+)
+
+preauth_requests = Table(
+    "preauth_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(14), nullable=False, unique=True),  # PA-YYYY-NNNNNN
+    # draft | submitted | pended | approved | partially_approved | denied | cancelled | withdrawn
+    Column("status", String(20), nullable=False),
+    Column("urgency", String(10), nullable=False),  # standard | expedited
+    Column("member_id", ForeignKey("members.member_id"), nullable=False),
+    Column("tin", ForeignKey("tins.tin"), nullable=False),
+    Column("requesting_npi", ForeignKey("providers.npi"), nullable=False),
+    Column("servicing_npi", ForeignKey("providers.npi"), nullable=False),
+    Column("template_id", ForeignKey("preauth_templates.id"), nullable=False),
+    Column("procedure_codes", JSON, nullable=False, default=list),
+    Column("diagnosis_codes", JSON, nullable=False, default=list),
+    Column("units", Integer, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("answers", JSON, nullable=False, default=dict),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("draft_expires_at", UtcDateTime),  # drafts only: 96 hours after the last save
+    Column("submitted_at", UtcDateTime),
+    Column("due_at", UtcDateTime),
+    Column("decided_at", UtcDateTime),
+    Column("decided_by", ForeignKey("users.id")),
+    Column("approved_units", Integer),
+    Column("decision_reason", String(40)),
+    Column("decision_note", Text, nullable=False, default=""),
+    Column("information_requested", Text),
+    CheckConstraint(
+        "status IN ('draft','submitted','pended','approved','partially_approved','denied',"
+        "'cancelled','withdrawn')",
+        name="status",
+    ),
+    CheckConstraint("urgency IN ('standard','expedited')", name="urgency"),
+)
+Index("ix_preauth_requests_created", preauth_requests.c.created_at, preauth_requests.c.id)
+Index("ix_preauth_requests_tin_created", preauth_requests.c.tin, preauth_requests.c.created_at,
+      preauth_requests.c.id)  # fmt: skip
+# The review queue: pended requests, least time left first.
+Index("ix_preauth_requests_queue", preauth_requests.c.status, preauth_requests.c.due_at,
+      preauth_requests.c.id)  # fmt: skip
+Index("ix_preauth_requests_member", preauth_requests.c.member_id)
+Index("ix_preauth_requests_requesting", preauth_requests.c.requesting_npi)
+Index("ix_preauth_requests_servicing", preauth_requests.c.servicing_npi)
+
+preauth_events = Table(
+    "preauth_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("request_id", ForeignKey("preauth_requests.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("actor_id", ForeignKey("users.id")),  # None for automatic decisions
+    Column("note", Text, nullable=False, default=""),
+)
+Index("ix_preauth_events_request", preauth_events.c.request_id, preauth_events.c.id)
+
+# -- admissions and referrals -----------------------------------------------------------------
+# (section owned by the admissions and referrals work)
+
+admissions = Table(
+    "admissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(16), nullable=False, unique=True),  # ADM-2026-000123
+    Column("tin", ForeignKey("tins.tin"), nullable=False),
+    Column("status", String(12), nullable=False),  # draft|notified|in_review|discharged|cancelled
+    # A draft keeps what was typed, so no foreign keys here: submit checks them.
+    Column("member_id", String(12), nullable=False, default=""),
+    Column("facility_npi", String(10), nullable=False, default=""),
+    Column("admitting_npi", String(10), nullable=False, default=""),
+    Column("admitted_at", UtcDateTime),
+    Column("diagnosis_codes", JSON, nullable=False, default=list),
+    Column("admission_type", String(12), nullable=False),
+    Column("notes", Text, nullable=False, default=""),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("draft_expires_at", UtcDateTime),
+    Column("submitted_by", ForeignKey("users.id")),
+    Column("notified_at", UtcDateTime),
+    Column("due_at", UtcDateTime),
+    Column("late", Boolean, nullable=False, default=False),
+    Column("review_count", Integer, nullable=False, default=0),
+    Column("approved_days", Integer, nullable=False, default=0),
+    # The day the reviewer next owes a determination (the notified day for a new one); null
+    # when nothing is owed (denied, final, discharged, cancelled).
+    Column("review_due_on", Date),
+    Column("review_due_notified_on", Date),  # the review_due_on already told to the submitter
+    Column("discharged_at", UtcDateTime),
+    Column("discharge_disposition", String(20)),
+    Column("cancel_reason", Text),
+    Column("cancelled_at", UtcDateTime),
+)
+Index("ix_admissions_tin", admissions.c.tin, admissions.c.id)
+Index("ix_admissions_member", admissions.c.member_id, admissions.c.id)
+Index("ix_admissions_facility", admissions.c.facility_npi, admissions.c.id)
+Index("ix_admissions_admitting", admissions.c.admitting_npi, admissions.c.id)
+Index("ix_admissions_review_due", admissions.c.review_due_on, admissions.c.id)
+
+admission_reviews = Table(
+    "admission_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("admission_id", ForeignKey("admissions.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(16), nullable=False),  # initial | continued_stay
+    Column("outcome", String(20), nullable=False),  # approved | partially_approved | denied
+    Column("approved_days", Integer, nullable=False, default=0),
+    Column("next_review_date", Date),
+    Column("final", Boolean, nullable=False, default=False),
+    Column("reviewer_id", ForeignKey("users.id"), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("letter_id", ForeignKey("documents.id")),
+)
+Index("ix_admission_reviews_admission", admission_reviews.c.admission_id, admission_reviews.c.id)
+
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(16), nullable=False, unique=True),  # REF-2026-000123
+    Column("tin", ForeignKey("tins.tin"), nullable=False),
+    Column("member_id", ForeignKey("members.member_id"), nullable=False),
+    Column("referring_npi", ForeignKey("providers.npi"), nullable=False),
+    Column("specialist_npi", ForeignKey("providers.npi"), nullable=False),
+    Column("diagnosis_codes", JSON, nullable=False, default=list),
+    Column("visits_authorized", Integer, nullable=False),
+    Column("visits_used", Integer, nullable=False, default=0),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    # Only `active` and `cancelled` are stored; `used` and `expired` are computed when read.
+    Column("status", String(10), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("notes", Text, nullable=False, default=""),
+    Column("created_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("cancel_reason", Text),
+    Column("cancelled_at", UtcDateTime),
+)
+Index("ix_referrals_tin", referrals.c.tin, referrals.c.id)
+Index("ix_referrals_member", referrals.c.member_id, referrals.c.id)
+Index("ix_referrals_referring", referrals.c.referring_npi, referrals.c.id)
+Index("ix_referrals_specialist", referrals.c.specialist_npi, referrals.c.id)
+
+referral_events = Table(
+    "referral_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("referral_id", ForeignKey("referrals.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("event", String(12), nullable=False),  # created | visit | cancelled
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("detail", String(300), nullable=False, default=""),
+)
+Index("ix_referral_events_referral", referral_events.c.referral_id, referral_events.c.id)
+
+# -- provider profiles ------------------------------------------------------------------------
+# (section owned by the provider profiles work)
+# Directory data (not PHI): where a provider sees patients, what they speak, other specialties, and
+# the administrators' change requests that a payer administrator approves field by field.
+
+provider_locations = Table(
+    "provider_locations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("npi", ForeignKey("providers.npi"), nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("city", String(100), nullable=False),
+    Column("state", String(2), nullable=False),
+    Column("zip", String(10), nullable=False),
+    Column("phone", String(30), nullable=False, default=""),
+    Column("is_primary", Boolean, nullable=False, default=False),
+)
+Index("ix_provider_locations_npi", provider_locations.c.npi)
+# Location search: by state and city, or by ZIP.
+Index("ix_provider_locations_place", provider_locations.c.state, provider_locations.c.city)
+Index("ix_provider_locations_zip", provider_locations.c.zip)
+
+provider_languages = Table(
+    "provider_languages",
+    metadata,
+    Column("npi", ForeignKey("providers.npi"), primary_key=True),
+    Column("language", String(40), primary_key=True),
+)
+
+provider_specialties = Table(
+    "provider_specialties",
+    metadata,
+    # Specialties besides the primary one kept on `providers`.
+    Column("npi", ForeignKey("providers.npi"), primary_key=True),
+    Column("specialty", String(100), primary_key=True),
+    Column("taxonomy", String(20), nullable=False, default=""),
+)
+
+profile_update_requests = Table(
+    "profile_update_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("npi", ForeignKey("providers.npi"), nullable=False),
+    Column("tin", ForeignKey("tins.tin"), nullable=False),
+    Column("requested_by", ForeignKey("users.id"), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    # pending | approved | rejected | partly_approved
+    Column("status", String(20), nullable=False, default="pending"),
+    Column("decided_by", ForeignKey("users.id")),
+    Column("decided_at", UtcDateTime),
+    Column("decision_note", Text),
+    CheckConstraint("status IN ('pending','approved','rejected','partly_approved')", name="status"),
+)
+Index("ix_profile_update_requests_status", profile_update_requests.c.status)
+Index("ix_profile_update_requests_tin", profile_update_requests.c.tin)
+Index("ix_profile_update_requests_npi", profile_update_requests.c.npi)
+
+profile_update_changes = Table(
+    "profile_update_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("request_id", ForeignKey("profile_update_requests.id"), nullable=False),
+    Column("field", String(20), nullable=False),  # phone | panel_status | languages | ...
+    Column("location_id", ForeignKey("provider_locations.id")),  # a location changed
+    Column("old_value", Text, nullable=False),  # as shown to the approver
+    Column("new_value", Text, nullable=False),
+    Column("new_data", JSON, nullable=False),  # the structured value applied on approval
+    Column("decision", String(10)),  # approved | rejected, once decided
+)
+Index("ix_profile_update_changes_request", profile_update_changes.c.request_id)
+
+# -- announcements ----------------------------------------------------------------------------
+# (section owned by the announcements work)
+
+announcements = Table(
+    "announcements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    # `all`, or product lines joined by commas (`commercial,medicare`)
+    Column("audience", String(40), nullable=False, default="all"),
+    Column("kind", String(20), nullable=False),  # portal_update | review_notice | policy
+    Column("published_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),
+    Column("published_by", ForeignKey("users.id"), nullable=False),
+    Column("withdrawn_at", UtcDateTime),
+    CheckConstraint("kind IN ('portal_update','review_notice','policy')", name="kind"),
+)
+Index("ix_announcements_published", announcements.c.published_at)

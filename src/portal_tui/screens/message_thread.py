@@ -1,5 +1,6 @@
-"""One message thread: its posts in order as plain text, status and linked record; reply and
-close. Opening it marks it read. A customer-service look-up shows the caller's organization too."""
+"""One message thread: its posts in order as plain text, status and linked record, each post's
+attached files; reply (with files) and close; open or save an attachment. Opening it marks it read.
+A customer-service look-up shows the caller's organization too."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from portal_tui.screens.base import MenuScreen
 from portal_tui.screens.messages import status_words, when
 
 if TYPE_CHECKING:
-    from portal_core.models.messages import ThreadDetail, ThreadLookup
+    from portal_core.models.messages import MessageAttachment, ThreadDetail, ThreadLookup
 
 
 def thread_text(thread: ThreadDetail) -> str:
@@ -36,11 +37,23 @@ def thread_text(thread: ThreadDetail) -> str:
     ]
     if thread.reopen_until is not None:
         lines.append(f"A reply by {when(thread.reopen_until)} reopens it.")
+    number = 0
     for post in thread.posts:
         side = " (customer service)" if post.payer_side else ""
         lines += ["", f"— {post.author_name}{side}, {when(post.created_at)}", post.body]
-        lines += [f"  attached: {a.file_name} ({a.size:,} bytes)" for a in post.attachments]
+        for attachment in post.attachments:
+            number += 1
+            lines.append(
+                f"  attachment {number}: {attachment.file_name} ({attachment.size:,} bytes)"
+            )
+    if number:
+        lines += ["", "o opens an attachment, s saves one."]
     return "\n".join(lines)
+
+
+def attachments_of(thread: ThreadDetail) -> list[MessageAttachment]:
+    """Every file attached to the thread, numbered in post order as `thread_text` shows them."""
+    return [a for post in thread.posts for a in post.attachments]
 
 
 def caller_text(lookup: ThreadLookup) -> str:
@@ -63,14 +76,18 @@ class ThreadScreen(MenuScreen):
         Binding("escape", "back", "Back", id="thread.back"),
         Binding("r", "reply", "Reply", id="thread.reply"),
         Binding("c", "close_thread", "Close", id="thread.close"),
+        Binding("o", "open_attachment", "Open file", id="thread.open_attachment"),
+        Binding("s", "save_attachment", "Save file", id="thread.save_attachment"),
         Binding("f5", "refresh", "Refresh", show=False, id="thread.refresh"),
     ]
     """
     | Key(s) | Id | Description |
     | :- | :- | :- |
     | escape | thread.back | Back. |
-    | r | thread.reply | Reply (ctrl+s sends). |
+    | r | thread.reply | Reply (ctrl+t attaches files, ctrl+s sends). |
     | c | thread.close | Close the thread (customer service). |
+    | o | thread.open_attachment | Open an attached file in the document viewer. |
+    | s | thread.save_attachment | Save an attached file, readable only by you. |
     | f5 | thread.refresh | Fetch again. |
     """
 
@@ -109,6 +126,8 @@ class ThreadScreen(MenuScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"reply", "close_thread"}:
             return self.thread is not None
+        if action in {"open_attachment", "save_attachment"}:
+            return self.thread is not None and bool(attachments_of(self.thread))
         return True
 
     def say(self, text: str, error: bool = False) -> None:
@@ -148,22 +167,58 @@ class ThreadScreen(MenuScreen):
 
     @work(exclusive=True, group="thread-write")
     async def action_reply(self) -> None:
-        """Write a reply; ctrl+s sends it."""
+        """Write a reply, with files if wanted; ctrl+s sends it."""
         from portal_core.models.messages import NewPost
-        from portal_tui.modals.claim_request import ClaimRequestModal
+        from portal_tui.modals.message_compose import ReplyModal
 
-        answer = await self.app.push_screen_wait(
-            ClaimRequestModal(f"Reply to {self.reference}", "Plain text; ctrl+s sends.")
-        )
+        answer = await self.app.push_screen_wait(ReplyModal(self.reference))
         if answer is None:
             return
+        text, files = answer
         try:
-            thread = await self.client.reply_to_thread(self.reference, NewPost(body=answer[1]))
+            thread = await self.client.reply_to_thread(
+                self.reference, NewPost(body=text, attachments=files)
+            )
         except PortalError as error:
             self.fail(error)
             return
         self.show(thread)
-        self.say("Reply sent.")
+        self.say(f"Reply sent with {len(files)} file(s)." if files else "Reply sent.")
+
+    async def pick_attachment(self, verb: str) -> MessageAttachment | None:
+        """The attachment to open or save: the only one, or the one the user picks."""
+        from portal_tui.modals.choice import ChoiceModal
+
+        files = attachments_of(self.thread) if self.thread is not None else []
+        if len(files) <= 1:
+            return files[0] if files else None
+        choices = [
+            (a, f"{n}. {a.file_name} ({a.size:,} bytes)") for n, a in enumerate(files, start=1)
+        ]
+        return await self.app.push_screen_wait(
+            ChoiceModal[MessageAttachment](f"{verb} which file?", choices)
+        )
+
+    @work(exclusive=True, group="thread-file")
+    async def action_open_attachment(self) -> None:
+        """Show an attached file in the document viewer (text as text; `s` there saves it)."""
+        from portal_tui.screens.documents import DocumentViewerScreen
+
+        attachment = await self.pick_attachment("Open")
+        if attachment is not None:
+            await self.app.push_screen(DocumentViewerScreen(attachment.document_id))
+
+    @work(exclusive=True, group="thread-file")
+    async def action_save_attachment(self) -> None:
+        """Save an attached file to a path the user picks, readable only by them (0600)."""
+        from portal_tui.screens.documents import save_document
+
+        attachment = await self.pick_attachment("Save")
+        if attachment is None:
+            return
+        said = await save_document(self, attachment.document_id, attachment.file_name)
+        if said:
+            self.say(said, error=not said.startswith("Saved"))
 
     @work(exclusive=True, group="thread-write")
     async def action_close_thread(self) -> None:

@@ -56,14 +56,19 @@ def version() -> None:
 
 def _register() -> None:
     from portal_tui.subcommands import (
+        admissions,
         audit,
         claims,
         database,
         demo,
+        documents,
         mail,
         members,
         messages,
         payments,
+        preauth,
+        providers,
+        referrals,
         reviews,
         serve,
         session,
@@ -83,6 +88,11 @@ def _register() -> None:
         claims,
         payments,
         messages,
+        documents,
+        preauth,
+        providers,
+        admissions,
+        referrals,
     ):
         for command in module.COMMANDS:
             portal.add_command(command)

@@ -1,4 +1,4 @@
-"""The status bar: which backend, who is signed in, at which TIN."""
+"""The status bar: which backend, who is signed in, at which TIN, and unread notifications."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ class StatusBar(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "account", self._show)
         self.watch(self.app, "server_reachable", self._show)
+        self.watch(self.app, "unread_count", self._show)
 
     def _show(self, _: Any = None) -> None:
         client = getattr(self.app, "client", None)
@@ -63,5 +64,10 @@ class StatusBar(Static):
             text = f"Cannot reach the portal server · {key} to retry  │  {who}"
         else:
             # Who and where first: a long database path is what gets cut on a narrow terminal.
+            unread = getattr(self.app, "unread_count", None)
+            if unread:
+                keys = getattr(getattr(self.app, "settings", None), "keys", None) or {}
+                key = keys.get("app.notifications", "ctrl+n")
+                who = f"{who}  │  {unread:,} unread ({key})"
             text = f"{who}  │  {label}" if label else who
         self.update(Text(text, no_wrap=True, overflow="ellipsis"))
