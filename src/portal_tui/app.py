@@ -62,11 +62,6 @@ def _menu_screen(mode: str) -> Callable[[], Screen[Any]]:
     """A factory for a menu's base screen; the module is imported on first use, not at start-up."""
 
     def build() -> Screen[Any]:
-        menu = MENUS_BY_MODE[mode]
-        if menu.built_by is not None:
-            from portal_tui.screens.not_built import NotBuiltScreen
-
-            return NotBuiltScreen(menu)
         module = importlib.import_module(f"portal_tui.screens.{mode}")
         return cast("Screen[Any]", module.MENU_SCREEN())
 

@@ -15,8 +15,6 @@ class Menu:
     """What the sidebar and the palette call it."""
     key: str | None
     """The key that switches to it (1-9, 0), or None: reached by function key or palette."""
-    built_by: str | None = None
-    """For a menu not built yet: which issue brings it."""
 
 
 MENUS: tuple[Menu, ...] = (

@@ -55,6 +55,9 @@ def people(db: Database) -> dict[str, Principal]:
         "csr": principal_for(db, add_user(db, "cora.csr", Role.CSR)),
         "medicare": principal_for(db, add_user(db, "mary.admin", Role.ADMINISTRATOR, MEDICARE_TIN)),
         "medicaid": principal_for(db, add_user(db, "mike.staff", Role.STAFF, MEDICAID_TIN)),
+        "medicaid_admin": principal_for(
+            db, add_user(db, "mona.admin", Role.ADMINISTRATOR, MEDICAID_TIN)
+        ),
     }
 
 
@@ -164,6 +167,10 @@ def test_a_review_notice_links_to_the_readers_open_review(
     assert notice.review_due == campaign.due_date
     other = services.announcements.current_announcements(people["medicaid"])[0]
     assert other.review_campaign_id is None
+    # Staff at a TIN with an open review read the notice, with no review of theirs to open.
+    services.reviews.open_campaign(people["medicaid_admin"], MEDICAID_TIN)
+    staff_notice = services.announcements.current_announcements(people["medicaid"])[0]
+    assert staff_notice.review_campaign_id is None
 
 
 # -- recent items --------------------------------------------------------------------------------

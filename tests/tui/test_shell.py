@@ -50,21 +50,13 @@ async def test_sign_in_shows_home_and_status_bar(make_app, practice: Practice):
         assert "local:" in text
 
 
-async def test_menus_by_number_key_and_not_built_screens(make_app, practice: Practice):
+async def test_menus_by_number_key(make_app, practice: Practice):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot)
         await pilot.press("5")
         await settle(pilot, lambda: app.current_mode == "preauth")
         await settle(pilot, lambda: "Preauthorizations" in screen_text(app))
-        # Every menu is built now; a menu still to come would say so plainly.
-        from portal_tui.menus import Menu
-        from portal_tui.screens.not_built import NotBuiltScreen
-
-        await app.push_screen(NotBuiltScreen(Menu("later", "Later", None, "a later issue")))
-        await settle(pilot, lambda: "Later is not built yet" in screen_text(app))
-        assert "a later issue" in screen_text(app)
-        app.pop_screen()
         await pilot.press("1")
         await settle(pilot, lambda: app.current_mode == "home")
 

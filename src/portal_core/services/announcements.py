@@ -18,7 +18,7 @@ from portal_core.clock import Clock
 from portal_core.errors import NotFound, ValidationFailed
 from portal_core.models.announcements import Announcement, NewAnnouncement
 from portal_core.models.identity import Principal
-from portal_core.rules.permissions import Action, sees_all_tins
+from portal_core.rules.permissions import Action, allowed, sees_all_tins
 from portal_core.services import audit
 from portal_core.store.engine import Database
 from portal_core.store.schema import (
@@ -214,8 +214,11 @@ class AnnouncementService:
 
     @staticmethod
     def _open_campaign(conn: Connection, principal: Principal) -> Any:
-        """The open user review of the reader's active TIN (or of any of their TINs)."""
-        tins = sorted(principal.tin_roles)
+        """The open user review the reader runs: of their active TIN, or of any TIN where their
+        role may run reviews (others read the notice without a review to open)."""
+        tins = sorted(
+            tin for tin in principal.tin_roles if allowed(principal, Action.RUN_REVIEWS, tin)
+        )
         if not tins:
             return None
         first = principal.active_tin if principal.active_tin in principal.tin_roles else None
