@@ -637,11 +637,7 @@ def _all_pages(services: Services, who: Principal, text: str, **filters: object)
             return found
 
 
-@pytest.mark.parametrize(
-    ("cap", "walk"),
-    [(20_000, 4_000), (0, 4_000), (0, 30), (5, 4_000)],
-    ids=["rare term narrows", "walk and check", "walk then index", "few candidates"],
-)
+@pytest.mark.parametrize("few", [0, 3, 1_000_000], ids=["walk", "few by id", "all by id"])
 @pytest.mark.parametrize(
     "text",
     [
@@ -656,16 +652,14 @@ def _all_pages(services: Services, who: Principal, text: str, **filters: object)
     ],
 )
 def test_every_way_finds_the_same_threads_in_the_same_order(  # type: ignore[no-untyped-def]
-    demo, monkeypatch, cap, walk, text
+    demo, monkeypatch, few, text
 ) -> None:
-    """Candidates from a rare term, batches walked newest first and checked in the scratch index,
-    and the walk handing over to the index: page by page, the same threads as every match."""
+    """The matches read by id and sorted, or found by walking the activity index: page by page,
+    the same threads as every match."""
     from portal_core.store import messages as store
 
     services, _, clock = demo
-    monkeypatch.setattr(store, "CANDIDATE_CAP", cap)
-    monkeypatch.setattr(store, "WALK_LIMIT", walk)
-    monkeypatch.setattr(store, "FEW_CANDIDATES", 3)
+    monkeypatch.setattr(store, "FEW_MATCHES", few)
     staff = _who(services, "staff.lakeside")
     for n in range(2):
         clock.advance(minutes=1)

@@ -396,7 +396,7 @@ def write_message_threads(
             thread_id=_highest(conn, message_threads.c.id),
             post_id=_highest(conn, message_posts.c.id),
         )
-    first_thread, first_post = numbering.thread_id, numbering.post_id
+    first_thread = numbering.thread_id
     try:
         for start in range(0, len(threads), BATCH):
             with db.write() as conn:
@@ -409,7 +409,7 @@ def write_message_threads(
         raise
     with db.write() as conn:
         if saved:
-            _fill_text_index(conn, first_thread, first_post, saved)
+            _fill_text_index(conn, first_thread, saved)
         sync_sequences(conn)
     return len(threads)
 
@@ -429,7 +429,7 @@ _TEXT_TRIGGERS = (
     "message_threads_text_insert",
     "message_posts_text_insert",
 )
-"""The SQLite triggers that copy subjects and posts into the FTS5 table (migration 0002)."""
+"""The SQLite triggers that copy subjects and posts into the FTS5 table (migration 0004)."""
 
 
 def _set_text_triggers_aside(db: Database) -> list[str]:
@@ -448,20 +448,15 @@ def _set_text_triggers_aside(db: Database) -> list[str]:
     return saved
 
 
-def _fill_text_index(
-    conn: Connection, first_thread: int, first_post: int, triggers: list[str]
-) -> None:
+def _fill_text_index(conn: Connection, first_thread: int, triggers: list[str]) -> None:
     """Write the FTS5 rows the triggers would have written for the loaded rows, in one pass each,
     then put the triggers back."""
     conn.exec_driver_sql(
-        "INSERT INTO message_text (thread_id, kind, body) "
-        "SELECT id, 's', subject FROM message_threads WHERE id > ? ORDER BY id",
+        "INSERT INTO message_text (rowid, subject, posts) "
+        "SELECT t.id, t.subject, coalesce((SELECT group_concat(body, char(10)) FROM "
+        "(SELECT body FROM message_posts p WHERE p.thread_id = t.id ORDER BY p.id)), '') "
+        "FROM message_threads t WHERE t.id > ? ORDER BY t.id",
         (first_thread,),
-    )
-    conn.exec_driver_sql(
-        "INSERT INTO message_text (thread_id, kind, body) "
-        "SELECT thread_id, 'p', body FROM message_posts WHERE id > ? ORDER BY id",
-        (first_post,),
     )
     conn.exec_driver_sql("INSERT INTO message_text (message_text) VALUES ('optimize')")
     for sql in triggers:
