@@ -119,3 +119,60 @@ def test_preauth_from_the_command_line(tmp_path: Path) -> None:
 
     refused = run("preauth", "list", user="payer.admin")
     assert refused.exit_code == 2
+
+
+def test_payer_admin_edits_a_template_from_the_command_line(tmp_path: Path) -> None:
+    assert run("db", "upgrade", "--quiet").exit_code == 0
+    assert run("demo", "seed", "--scale", "small", "--quiet").exit_code == 0
+
+    shown = run("preauth", "template", "show", "sleep-study-psg", user="payer.admin")
+    assert shown.exit_code == 0, shown.output
+    template = json.loads(shown.stdout)
+    assert template["id"] == "sleep-study-psg" and template["questions"]
+    label = template["questions"][0]["label"]
+    template["questions"][0]["label"] = "Epworth score, 0 to 24"
+    source = tmp_path / "template.json"
+    source.write_text(json.dumps(template), encoding="utf-8")
+
+    saved = run("preauth", "template", "save", "--from", str(source), "--format", "json",
+                user="payer.admin")  # fmt: skip
+    assert saved.exit_code == 0, saved.output
+    assert json.loads(saved.stdout) == [
+        {"id": "sleep-study-psg", "name": "Sleep study (polysomnography)", "active": True}
+    ]
+    again = json.loads(run("preauth", "template", "show", "sleep-study-psg",
+                           user="payer.admin").stdout)  # fmt: skip
+    assert again["questions"][0]["label"] == "Epworth score, 0 to 24" != label
+    assert {k: v for k, v in again.items() if k != "questions"} == {
+        k: v for k, v in template.items() if k != "questions"
+    }
+
+    # Office staff may read templates but never change them: refused, nothing written.
+    template["questions"][0]["label"] = "Changed by staff"
+    source.write_text(json.dumps(template), encoding="utf-8")
+    refused = run("preauth", "template", "save", "--from", str(source), user="staff.lakeside")
+    assert refused.exit_code == 2 and refused.stderr.strip()
+    assert run("preauth", "template", "deactivate", "sleep-study-psg",
+               user="staff.lakeside").exit_code == 2  # fmt: skip
+
+    # Not JSON, not a template, or a template the service refuses: said, nothing written.
+    source.write_text("{not json", encoding="utf-8")
+    bad = run("preauth", "template", "save", "--from", str(source), user="payer.admin")
+    assert bad.exit_code == 2 and "not a preauthorization template" in bad.stderr
+    broken = dict(template, name="Broken", criteria=[
+        {"question_id": "no_such_question", "operator": "is", "value": "yes"}])  # fmt: skip
+    source.write_text(json.dumps(broken), encoding="utf-8")
+    invalid = run("preauth", "template", "save", "--from", str(source), user="payer.admin")
+    assert invalid.exit_code == 2 and invalid.stderr.strip()
+    final = json.loads(run("preauth", "template", "show", "sleep-study-psg",
+                           user="payer.admin").stdout)  # fmt: skip
+    assert final == again
+
+    off = run("preauth", "template", "deactivate", "sleep-study-psg", "--format", "json",
+              user="payer.admin")  # fmt: skip
+    assert off.exit_code == 0 and json.loads(off.stdout)[0]["active"] is False
+    found = json.loads(run("preauth", "templates", "--search", "sleep", "--format", "json").stdout)
+    assert "sleep-study-psg" not in [t["id"] for t in found]
+    on = run("preauth", "template", "activate", "sleep-study-psg", user="payer.admin")
+    assert on.exit_code == 0 and "yes" in on.stdout
+    assert run("preauth", "template", "show", "no-such-template", user="payer.admin").exit_code

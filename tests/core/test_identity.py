@@ -685,29 +685,31 @@ def test_consolidate_moves_roles_keeps_the_broader_and_deactivates_the_other(
 
 
 def test_administrators_of_is_for_the_tins_users_and_payer_staff(
-    db: Database, identity: IdentityService, tins: None
+    db: Database, services: Services, identity: IdentityService, tins: None
 ) -> None:
+    handovers = services.handovers
     admin = add_user(db, "jane.admin", Role.ADMINISTRATOR, TIN)
     add_user(db, "pat.maint", Role.PRACTICE_MAINTENANCE, TIN)
     add_user(db, "old.admin", Role.ADMINISTRATOR, TIN, status="deactivated")
     add_user(db, "desk.staff", Role.STAFF, TIN)
     add_user(db, "harbor.staff", Role.STAFF, TIN2)
     add_user(db, "call.center", Role.CSR)
-    listed = identity.administrators_of(sign_in(identity, "desk.staff"), "12-3456789")
+    listed = handovers.administrators_of(sign_in(identity, "desk.staff"), "12-3456789")
     assert [(u.username, u.role) for u in listed] == [
         ("jane.admin", Role.ADMINISTRATOR),
         ("pat.maint", Role.PRACTICE_MAINTENANCE),
     ]
     assert listed[0].id == admin
-    assert len(identity.administrators_of(sign_in(identity, "call.center"), TIN)) == 2
+    assert len(handovers.administrators_of(sign_in(identity, "call.center"), TIN)) == 2
     with pytest.raises(PermissionDenied):
-        identity.administrators_of(sign_in(identity, "harbor.staff"), TIN)
+        handovers.administrators_of(sign_in(identity, "harbor.staff"), TIN)
     assert audit_rows(db, "identity.administrators_of")[-1]["outcome"] == "denied"
 
 
 def test_admin_handover_offer_accept_and_decline(
-    db: Database, identity: IdentityService, tins: None
+    db: Database, services: Services, identity: IdentityService, tins: None
 ) -> None:
+    handovers = services.handovers
     admin = add_user(db, "jane.admin", Role.ADMINISTRATOR, TIN)
     staff = add_user(db, "desk.staff", Role.STAFF, TIN)
     other = add_user(db, "desk.other", Role.STAFF, TIN)
@@ -715,33 +717,33 @@ def test_admin_handover_offer_accept_and_decline(
     boss = sign_in(identity, "jane.admin")
     desk = sign_in(identity, "desk.staff")
     with pytest.raises(PermissionDenied):
-        identity.offer_admin_handover(desk, TIN, other, Role.STAFF)
+        handovers.offer_admin_handover(desk, TIN, other, Role.STAFF)
     with pytest.raises(ValidationFailed):
-        identity.offer_admin_handover(boss, TIN, staff, Role.ADMINISTRATOR)
+        handovers.offer_admin_handover(boss, TIN, staff, Role.ADMINISTRATOR)
     with pytest.raises(ValidationFailed):
-        identity.offer_admin_handover(boss, TIN, staff, Role.CSR)
+        handovers.offer_admin_handover(boss, TIN, staff, Role.CSR)
     with pytest.raises(NotFound):
-        identity.offer_admin_handover(boss, TIN, 9999, Role.PROVIDER)
-    offer = identity.offer_admin_handover(boss, TIN, staff, Role.PROVIDER)
+        handovers.offer_admin_handover(boss, TIN, 9999, Role.PROVIDER)
+    offer = handovers.offer_admin_handover(boss, TIN, staff, Role.PROVIDER)
     with pytest.raises(Conflict):
-        identity.offer_admin_handover(boss, TIN, other, Role.PROVIDER)
-    assert [h.id for h in identity.pending_handovers(boss)] == [offer]
-    mine = identity.pending_handovers(desk)
+        handovers.offer_admin_handover(boss, TIN, other, Role.PROVIDER)
+    assert [h.id for h in handovers.pending_handovers(boss)] == [offer]
+    mine = handovers.pending_handovers(desk)
     assert mine[0].from_user.id == admin and mine[0].to_user.id == staff
     with pytest.raises(NotFound):
-        identity.answer_admin_handover(sign_in(identity, "desk.other"), offer, True)
-    identity.answer_admin_handover(desk, offer, True)
+        handovers.answer_admin_handover(sign_in(identity, "desk.other"), offer, True)
+    handovers.answer_admin_handover(desk, offer, True)
     with db.read() as conn:
         assert accounts.active_roles(conn, staff) == {TIN: Role.ADMINISTRATOR}
         assert accounts.active_roles(conn, admin) == {TIN: Role.PROVIDER}
-    assert identity.pending_handovers(boss) == []
+    assert handovers.pending_handovers(boss) == []
     new_boss = sign_in(identity, "desk.staff")
-    second = identity.offer_admin_handover(new_boss, TIN, other, Role.STAFF)
-    identity.answer_admin_handover(sign_in(identity, "desk.other"), second, False)
+    second = handovers.offer_admin_handover(new_boss, TIN, other, Role.STAFF)
+    handovers.answer_admin_handover(sign_in(identity, "desk.other"), second, False)
     with db.read() as conn:
         assert accounts.active_roles(conn, other) == {TIN: Role.STAFF}
     with pytest.raises(NotFound):
-        identity.answer_admin_handover(sign_in(identity, "desk.other"), second, True)
+        handovers.answer_admin_handover(sign_in(identity, "desk.other"), second, True)
     assert len(audit_rows(db, "identity.accept_admin_handover")) == 1
     assert len(audit_rows(db, "identity.decline_admin_handover")) == 1
 
@@ -778,8 +780,9 @@ def test_break_glass_needs_the_role_a_reason_and_a_time_box(
 
 
 def test_notifications_and_outbox_are_own_only(
-    db: Database, clock: SettableClock, identity: IdentityService, tins: None
+    db: Database, services: Services, clock: SettableClock, identity: IdentityService, tins: None
 ) -> None:
+    notifications = services.notifications
     jane = add_user(db, "jane.admin", Role.ADMINISTRATOR, TIN)
     bob = add_user(db, "bob.staff", Role.STAFF, TIN)
     with db.write() as conn:
@@ -790,13 +793,15 @@ def test_notifications_and_outbox_are_own_only(
         accounts.queue_mail(conn, "bob.staff@example.org", "bob", "b", clock.now())
         accounts.queue_mail(conn, "jane.admin@example.org", "second", "two", clock.now())
     me = sign_in(identity, "jane.admin")
-    listed = identity.notifications(me)
+    listed = notifications.notifications(me)
     assert [n.text for n in listed] == ["A reply came.", "A letter was filed."]
-    bob_ids = [n.id for n in identity.notifications(sign_in(identity, "bob.staff"))]
-    identity.mark_notifications_read(me, [listed[0].id, *bob_ids])
-    assert [n.text for n in identity.notifications(me, unread_only=True)] == ["A letter was filed."]
-    assert identity.notifications(sign_in(identity, "bob.staff"), unread_only=True)
-    assert [m.subject for m in identity.outbox(me)] == ["second", "first"]
+    bob_ids = [n.id for n in notifications.notifications(sign_in(identity, "bob.staff"))]
+    notifications.mark_notifications_read(me, [listed[0].id, *bob_ids])
+    assert [n.text for n in notifications.notifications(me, unread_only=True)] == [
+        "A letter was filed."
+    ]
+    assert notifications.notifications(sign_in(identity, "bob.staff"), unread_only=True)
+    assert [m.subject for m in notifications.outbox(me)] == ["second", "first"]
 
 
 def test_every_write_leaves_an_intact_audit_chain(

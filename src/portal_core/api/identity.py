@@ -35,13 +35,13 @@ ROUTES = (
     Route("register_additional_tin", "POST", "/account/tins", "identity", status=201),
     Route("consolidate_account", "POST", "/account/consolidation", "identity"),
     Route("start_break_glass", "POST", "/account/break-glass", "identity"),
-    Route("administrators_of", "GET", "/tins/{tin}/administrators", "identity"),
-    Route("offer_admin_handover", "POST", "/handovers", "identity", status=201),
-    Route("pending_handovers", "GET", "/handovers", "identity"),
-    Route("answer_admin_handover", "POST", "/handovers/{handover_id}/answer", "identity"),
-    Route("notifications", "GET", "/notifications", "identity"),
-    Route("mark_notifications_read", "POST", "/notifications/read", "identity"),
-    Route("outbox", "GET", "/outbox", "identity"),
+    Route("administrators_of", "GET", "/tins/{tin}/administrators", "handovers"),
+    Route("offer_admin_handover", "POST", "/handovers", "handovers", status=201),
+    Route("pending_handovers", "GET", "/handovers", "handovers"),
+    Route("answer_admin_handover", "POST", "/handovers/{handover_id}/answer", "handovers"),
+    Route("notifications", "GET", "/notifications", "notifications"),
+    Route("mark_notifications_read", "POST", "/notifications/read", "notifications"),
+    Route("outbox", "GET", "/outbox", "notifications"),
 )
 """The identity use cases."""
 

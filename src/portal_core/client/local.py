@@ -232,34 +232,34 @@ class LocalClient(PortalClient):
         )
 
     async def administrators_of(self, tin: str) -> list[UserBrief]:
-        return await self._as_user(lambda p: self.services.identity.administrators_of(p, tin))
+        return await self._as_user(lambda p: self.services.handovers.administrators_of(p, tin))
 
     async def offer_admin_handover(self, tin: str, to_user_id: int, my_new_role: Role) -> int:
-        identity = self.services.identity
+        handovers = self.services.handovers
         return await self._as_user(
-            lambda p: identity.offer_admin_handover(p, tin, to_user_id, my_new_role)
+            lambda p: handovers.offer_admin_handover(p, tin, to_user_id, my_new_role)
         )
 
     async def pending_handovers(self) -> list[AdminHandover]:
-        return await self._as_user(self.services.identity.pending_handovers)
+        return await self._as_user(self.services.handovers.pending_handovers)
 
     async def answer_admin_handover(self, handover_id: int, accept: bool) -> None:
-        identity = self.services.identity
-        await self._as_user(lambda p: identity.answer_admin_handover(p, handover_id, accept))
+        handovers = self.services.handovers
+        await self._as_user(lambda p: handovers.answer_admin_handover(p, handover_id, accept))
 
     async def start_break_glass(self, reason: str, minutes: int) -> Account:
         identity = self.services.identity
         return await self._as_user(lambda p: identity.start_break_glass(p, reason, minutes))
 
     async def notifications(self, unread_only: bool = False, limit: int = 50) -> list[Notification]:
-        identity = self.services.identity
-        return await self._as_user(lambda p: identity.notifications(p, unread_only, limit))
+        notifications = self.services.notifications
+        return await self._as_user(lambda p: notifications.notifications(p, unread_only, limit))
 
     async def mark_notifications_read(self, ids: list[int]) -> None:
-        await self._as_user(lambda p: self.services.identity.mark_notifications_read(p, ids))
+        await self._as_user(lambda p: self.services.notifications.mark_notifications_read(p, ids))
 
     async def outbox(self, limit: int = 50) -> list[OutboxMail]:
-        return await self._as_user(lambda p: self.services.identity.outbox(p, limit))
+        return await self._as_user(lambda p: self.services.notifications.outbox(p, limit))
 
     # -- user management -------------------------------------------------------------------------
     async def list_users(

@@ -21,9 +21,11 @@ if TYPE_CHECKING:
     from portal_core.services.claim_requests import ClaimRequestService
     from portal_core.services.claims import ClaimService
     from portal_core.services.documents import DocumentService
+    from portal_core.services.handovers import HandoverService
     from portal_core.services.identity import IdentityService
     from portal_core.services.members import MemberService
     from portal_core.services.messages import MessageService
+    from portal_core.services.notifications import NotificationService
     from portal_core.services.payments import PaymentService
     from portal_core.services.preauth import PreauthService
     from portal_core.services.providers import ProviderService
@@ -50,6 +52,18 @@ class Services:
         from portal_core.services.identity import IdentityService
 
         return IdentityService(self.db, self.clock, self.mail)
+
+    @cached_property
+    def handovers(self) -> HandoverService:
+        from portal_core.services.handovers import HandoverService
+
+        return HandoverService(self.db, self.clock, self.mail)
+
+    @cached_property
+    def notifications(self) -> NotificationService:
+        from portal_core.services.notifications import NotificationService
+
+        return NotificationService(self.db, self.clock, self.mail)
 
     @cached_property
     def users(self) -> UserAdminService:

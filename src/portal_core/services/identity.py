@@ -17,35 +17,25 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, RowMapping, delete, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal_core.clock import Clock
-from portal_core.config import MailSettings
 from portal_core.errors import (
     AuthenticationFailed,
     Conflict,
     MigrationRequired,
-    NotFound,
-    PermissionDenied,
-    PortalError,
     SecondFactorRequired,
     SessionExpired,
     ValidationFailed,
 )
 from portal_core.models.identity import (
-    PROVIDER_ROLES,
     Account,
     AccountSettings,
-    AdminHandover,
     ConsolidationResult,
     LegacyMigration,
-    Notification,
-    OutboxMail,
     Principal,
     Registration,
     RegistrationOutcome,
@@ -54,7 +44,6 @@ from portal_core.models.identity import (
     SignInResult,
     TinRole,
     TotpEnrollment,
-    UserBrief,
     UserStatus,
 )
 from portal_core.rules import totp
@@ -72,16 +61,13 @@ from portal_core.rules.passwords import (
     needs_rehash,
     verify_password,
 )
-from portal_core.rules.permissions import Action, allowed, require
+from portal_core.rules.permissions import Action
 from portal_core.services import audit
 from portal_core.services.consolidation import move_roles
+from portal_core.services.identity_area import IdentityArea, new_id, user_row
 from portal_core.services.tin_proof import NOT_PROVEN, proof_kind, proves_tin
 from portal_core.store import accounts
-from portal_core.store.engine import Database
 from portal_core.store.schema import (
-    admin_handovers,
-    mail_outbox,
-    notifications,
     password_resets,
     sessions,
     tins,
@@ -134,13 +120,6 @@ def _user_by_username(conn: Connection, username: str) -> RowMapping | None:
     return conn.execute(select(users).where(users.c.username_key == key)).mappings().first()
 
 
-def _user(conn: Connection, user_id: int) -> RowMapping:
-    row = accounts.user_row(conn, user_id)
-    if row is None:
-        raise SessionExpired("Your account is no longer available. Sign in again.")
-    return row
-
-
 def _gate(user: RowMapping, now: datetime) -> tuple[str, str] | None:
     """Why an attempt is refused before its password is checked: (audit reason, message)."""
     if user["locked"]:
@@ -173,23 +152,6 @@ def _choose_active_tin(default_tin: str | None, roles: dict[str, Role]) -> str |
     return min(roles) if roles else None
 
 
-def _brief(row: RowMapping, role: Role | None = None) -> UserBrief:
-    return UserBrief(
-        id=row["id"],
-        username=row["username"],
-        full_name=row["full_name"],
-        email=row["email"],
-        role=role,
-    )
-
-
-def _new_id(result: CursorResult[Any]) -> int:
-    """The primary key an insert made."""
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any] | None:
     """The audit detail for the fields that changed, or None when none did."""
     changed = [name for name in after if before.get(name) != after[name]]
@@ -201,88 +163,8 @@ def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any] | 
     }
 
 
-class IdentityService:
+class IdentityService(IdentityArea):
     """Sign-in, sessions, registration, recovery and the signed-in user's own account."""
-
-    def __init__(self, db: Database, clock: Clock, mail: MailSettings | None = None) -> None:
-        self.db = db
-        """The database."""
-        self.clock = clock
-        """The time source."""
-        self.mail = mail or MailSettings()
-        """Mail settings (the outbox is delivered by `services.mail.deliver_outbox`)."""
-
-    # -- auditing helpers ---------------------------------------------------------------------
-
-    def _audit(
-        self,
-        conn: Connection,
-        action: str,
-        *,
-        outcome: str = "ok",
-        principal: Principal | None = None,
-        user: RowMapping | None = None,
-        username: str | None = None,
-        tin: str | None = None,
-        record_kind: str | None = None,
-        record_id: str | int | None = None,
-        reason: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
-        actor_id = None if user is None else int(user["id"])
-        actor_name = username if user is None else str(user["username"])
-        audit.record(
-            conn,
-            at=self.clock.now(),
-            action=action,
-            outcome=outcome,
-            principal=principal,
-            actor_user_id=actor_id,
-            actor_username=None if actor_name is None else actor_name[:30],
-            tin=tin,
-            record_kind=record_kind,
-            record_id=record_id,
-            reason=reason,
-            detail=detail,
-        )
-
-    def _refuse(
-        self,
-        error: PortalError,
-        action: str,
-        *,
-        principal: Principal | None = None,
-        user: RowMapping | None = None,
-        username: str | None = None,
-        tin: str | None = None,
-        record_kind: str | None = None,
-        record_id: str | int | None = None,
-        outcome: str = "denied",
-        detail: dict[str, Any] | None = None,
-    ) -> PortalError:
-        """Audit a refused attempt in its own transaction and hand back the error to raise."""
-        with self.db.write() as conn:
-            self._audit(
-                conn,
-                action,
-                outcome=outcome,
-                principal=principal,
-                user=user,
-                username=username,
-                tin=tin,
-                record_kind=record_kind,
-                record_id=record_id,
-                detail=detail,
-            )
-        return error
-
-    def _require(
-        self, principal: Principal, action: Action, audit_action: str, tin: str | None = None
-    ) -> None:
-        try:
-            require(principal, action, tin, self.clock.now())
-        except PermissionDenied as error:
-            raise self._refuse(error, audit_action, principal=principal, tin=tin) from None
 
     # -- credentials ----------------------------------------------------------------------------
 
@@ -298,7 +180,7 @@ class IdentityService:
         """Record a failed credential check: throttle, lock after 10, audit; the error to raise."""
         now = self.clock.now()
         with self.db.write() as conn:
-            user = _user(conn, user_id)
+            user = user_row(conn, user_id)
             failures = int(user["failed_sign_ins"]) + 1
             lock = failures >= LOCK_AFTER
             wait = _throttle_for(failures)
@@ -364,7 +246,7 @@ class IdentityService:
 
     def _check_own_password(self, principal: Principal, password: str, action: str) -> RowMapping:
         with self.db.read() as conn:
-            user = _user(conn, principal.user_id)
+            user = user_row(conn, principal.user_id)
         self._check_credentials(
             user, password, action, "The password is not right.", principal=principal
         )
@@ -429,7 +311,7 @@ class IdentityService:
         )
 
     def _account(self, conn: Connection, user_id: int, session_key: str | None) -> Account:
-        user = _user(conn, user_id)
+        user = user_row(conn, user_id)
         session = self._session_row(conn, session_key) if session_key else None
         now = self.clock.now()
         break_glass_until = None
@@ -602,7 +484,7 @@ class IdentityService:
         step = self._check_second_factor(user, totp_code)
         with self.db.write() as conn:
             # Re-read: the row may have changed while the password was being checked.
-            fresh = _user(conn, user["id"])
+            fresh = user_row(conn, user["id"])
             return self._open_session(conn, fresh, password, step)
 
     def _check_second_factor(self, user: RowMapping, code: str | None) -> int | None:
@@ -654,7 +536,7 @@ class IdentityService:
         try:
             with self.db.write() as conn:
                 becomes_admin = not self._has_active_admin(conn, tin)
-                user_id = _new_id(
+                user_id = new_id(
                     conn.execute(
                         insert(users).values(
                             username=username,
@@ -674,7 +556,7 @@ class IdentityService:
                         )
                     )
                 )
-                user = _user(conn, user_id)
+                user = user_row(conn, user_id)
                 outcome = self._grant_or_queue(conn, user, tin, becomes_admin, now)
                 self._audit(
                     conn,
@@ -984,7 +866,7 @@ class IdentityService:
                         status=UserStatus.ACTIVE.value,
                     )
                 )
-                fresh = _user(conn, user["id"])
+                fresh = user_row(conn, user["id"])
                 self._audit(
                     conn,
                     action,
@@ -1087,7 +969,7 @@ class IdentityService:
     def begin_totp_enrollment(self, principal: Principal) -> TotpEnrollment:
         """A new TOTP secret to add to an authenticator app (not on until confirmed)."""
         with self.db.write() as conn:
-            user = _user(conn, principal.user_id)
+            user = user_row(conn, principal.user_id)
             if user["totp_enabled"]:
                 raise Conflict(
                     "A second factor is already on. Remove it before enrolling another.",
@@ -1114,7 +996,7 @@ class IdentityService:
         """Turn TOTP on with a code from the app."""
         action = "identity.totp_confirm"
         with self.db.read() as conn:
-            user = _user(conn, principal.user_id)
+            user = user_row(conn, principal.user_id)
         if user["totp_enabled"]:
             raise Conflict("The second factor is already on.", field="code")
         if not user["totp_secret"]:
@@ -1214,7 +1096,7 @@ class IdentityService:
                         field="notification_prefs",
                     )
         with self.db.write() as conn:
-            user = _user(conn, principal.user_id)
+            user = user_row(conn, principal.user_id)
             if default_tin is not None:
                 if default_tin not in accounts.active_roles(conn, principal.user_id):
                     raise ValidationFailed(
@@ -1285,7 +1167,7 @@ class IdentityService:
         self._prove(proof, chosen, principal=principal)
         now = self.clock.now()
         with self.db.write() as conn:
-            user = _user(conn, principal.user_id)
+            user = user_row(conn, principal.user_id)
             becomes_admin = not self._has_active_admin(conn, chosen)
             # A role removed earlier is replaced by the new request.
             conn.execute(
@@ -1316,7 +1198,7 @@ class IdentityService:
         action = "identity.consolidate"
         wrong = "The username or password of the other account is not right."
         with self.db.read() as conn:
-            me = _user(conn, principal.user_id)
+            me = user_row(conn, principal.user_id)
             other = _user_by_username(conn, other_username)
         if other is None:
             verify_password(None, other_password)
@@ -1392,241 +1274,6 @@ class IdentityService:
             )
         return ConsolidationResult(merged_user_id=other["id"], moved_tins=moved, notes=notes)
 
-    def administrators_of(self, principal: Principal, tin: str) -> list[UserBrief]:
-        """Who manages access at `tin`: its active administrators, then practice maintenance."""
-        chosen = parse_tin(tin)
-        with self.db.read() as conn:
-            own_role = conn.execute(
-                select(user_roles.c.status).where(
-                    user_roles.c.user_id == principal.user_id,
-                    user_roles.c.tin == chosen,
-                    user_roles.c.status.in_(("active", "pending")),
-                )
-            ).first()
-        payer_may_ask = principal.payer_role is not None and allowed(
-            principal, Action.VIEW_ADMINISTRATORS, now=self.clock.now()
-        )
-        if own_role is None and not payer_may_ask:
-            raise self._refuse(
-                PermissionDenied("You can see the administrators of your own Tax IDs only."),
-                "identity.administrators_of",
-                principal=principal,
-                tin=chosen,
-            )
-        with self.db.read() as conn:
-            rows = list(
-                conn.execute(
-                    select(users, user_roles.c.role.label("tin_role"))
-                    .join(user_roles, user_roles.c.user_id == users.c.id)
-                    .where(
-                        user_roles.c.tin == chosen,
-                        user_roles.c.status == "active",
-                        user_roles.c.role.in_(
-                            (Role.ADMINISTRATOR.value, Role.PRACTICE_MAINTENANCE.value)
-                        ),
-                        users.c.status == UserStatus.ACTIVE.value,
-                    )
-                    .order_by(user_roles.c.role, users.c.username_key)
-                ).mappings()
-            )
-        return [_brief(row, Role(row["tin_role"])) for row in rows]
-
-    def offer_admin_handover(
-        self, principal: Principal, tin: str, to_user_id: int, my_new_role: Role
-    ) -> int:
-        """Offer the administrator role at `tin` to another active user; returns the offer id."""
-        action = "identity.offer_admin_handover"
-        chosen = parse_tin(tin)
-        self._require(principal, Action.HAND_OVER_ADMIN, action, chosen)
-        if my_new_role not in PROVIDER_ROLES or my_new_role is Role.ADMINISTRATOR:
-            raise ValidationFailed(
-                "Choose the provider-side role you will keep (not administrator).",
-                field="my_new_role",
-            )
-        if to_user_id == principal.user_id:
-            raise ValidationFailed("Choose another user of the Tax ID.", field="to_user_id")
-        now = self.clock.now()
-        with self.db.write() as conn:
-            target = self._active_member(conn, to_user_id, chosen)
-            if target is None:
-                raise NotFound("No active user of that Tax ID has that id.", field="to_user_id")
-            if target["tin_role"] == Role.ADMINISTRATOR.value:
-                raise Conflict(
-                    "That user is already an administrator of this Tax ID.", field="to_user_id"
-                )
-            open_offer = conn.execute(
-                select(admin_handovers.c.id).where(
-                    admin_handovers.c.tin == chosen,
-                    admin_handovers.c.from_user_id == principal.user_id,
-                    admin_handovers.c.status == "offered",
-                )
-            ).first()
-            if open_offer is not None:
-                raise Conflict(
-                    "You already have an open handover offer for this Tax ID.", field="tin"
-                )
-            offer_id = _new_id(
-                conn.execute(
-                    insert(admin_handovers).values(
-                        tin=chosen,
-                        from_user_id=principal.user_id,
-                        to_user_id=to_user_id,
-                        from_new_role=my_new_role.value,
-                        status="offered",
-                        created_at=now,
-                    )
-                )
-            )
-            accounts.notify(
-                conn,
-                to_user_id,
-                "access",
-                f"{principal.username} offers you the administrator role for Tax ID "
-                f"{format_tin(chosen)}.",
-                now,
-                link_kind="handover",
-                link_id=offer_id,
-            )
-            self._audit(
-                conn,
-                action,
-                principal=principal,
-                tin=chosen,
-                record_kind="admin_handover",
-                record_id=offer_id,
-                detail={"to_user_id": to_user_id, "from_new_role": my_new_role.value},
-            )
-        return offer_id
-
-    def _active_member(self, conn: Connection, user_id: int, tin: str) -> RowMapping | None:
-        """The user with their role at `tin`, when both the user and the role are active."""
-        return (
-            conn.execute(
-                select(users, user_roles.c.role.label("tin_role"))
-                .join(user_roles, user_roles.c.user_id == users.c.id)
-                .where(
-                    users.c.id == user_id,
-                    users.c.status == UserStatus.ACTIVE.value,
-                    user_roles.c.tin == tin,
-                    user_roles.c.status == "active",
-                )
-            )
-            .mappings()
-            .first()
-        )
-
-    def pending_handovers(self, principal: Principal) -> list[AdminHandover]:
-        """Handover offers made to or by the signed-in user that await an answer."""
-        with self.db.read() as conn:
-            rows = list(
-                conn.execute(
-                    select(admin_handovers)
-                    .where(
-                        admin_handovers.c.status == "offered",
-                        (admin_handovers.c.from_user_id == principal.user_id)
-                        | (admin_handovers.c.to_user_id == principal.user_id),
-                    )
-                    .order_by(admin_handovers.c.id.desc())
-                ).mappings()
-            )
-            people = self._briefs(
-                conn, {r["from_user_id"] for r in rows} | {r["to_user_id"] for r in rows}
-            )
-        return [
-            AdminHandover(
-                id=row["id"],
-                tin=row["tin"],
-                from_user=people[row["from_user_id"]],
-                to_user=people[row["to_user_id"]],
-                from_new_role=Role(row["from_new_role"]),
-                status=row["status"],
-                created_at=row["created_at"],
-            )
-            for row in rows
-        ]
-
-    def _briefs(self, conn: Connection, user_ids: Iterable[int]) -> dict[int, UserBrief]:
-        ids = list(user_ids)
-        if not ids:
-            return {}
-        rows = conn.execute(select(users).where(users.c.id.in_(ids))).mappings()
-        return {row["id"]: _brief(row) for row in rows}
-
-    def answer_admin_handover(self, principal: Principal, handover_id: int, accept: bool) -> None:
-        """Accept (the roles swap in one transaction) or decline an offer made to the user."""
-        action = "identity.accept_admin_handover" if accept else "identity.decline_admin_handover"
-        now = self.clock.now()
-        with self.db.write() as conn:
-            offer = (
-                conn.execute(select(admin_handovers).where(admin_handovers.c.id == handover_id))
-                .mappings()
-                .first()
-            )
-            if (
-                offer is None
-                or offer["to_user_id"] != principal.user_id
-                or offer["status"] != "offered"
-            ):
-                raise NotFound("There is no open handover offer for you with that id.")
-            tin = offer["tin"]
-            if accept:
-                offerer = self._active_member(conn, offer["from_user_id"], tin)
-                me = self._active_member(conn, principal.user_id, tin)
-                if offerer is None or offerer["tin_role"] != Role.ADMINISTRATOR.value:
-                    raise Conflict(
-                        "The offer no longer stands: its sender is not an administrator of the "
-                        "Tax ID any more."
-                    )
-                if me is None:
-                    raise Conflict("You no longer have active access at that Tax ID.")
-                conn.execute(
-                    update(user_roles)
-                    .where(user_roles.c.user_id == principal.user_id, user_roles.c.tin == tin)
-                    .values(role=Role.ADMINISTRATOR.value, updated_at=now)
-                )
-                conn.execute(
-                    update(user_roles)
-                    .where(user_roles.c.user_id == offer["from_user_id"], user_roles.c.tin == tin)
-                    .values(role=offer["from_new_role"], updated_at=now)
-                )
-                detail: dict[str, Any] = {
-                    "before": {
-                        "to_user_role": me["tin_role"],
-                        "from_user_role": Role.ADMINISTRATOR.value,
-                    },
-                    "after": {
-                        "to_user_role": Role.ADMINISTRATOR.value,
-                        "from_user_role": offer["from_new_role"],
-                    },
-                }
-            else:
-                detail = {"from_user_id": offer["from_user_id"]}
-            conn.execute(
-                update(admin_handovers)
-                .where(admin_handovers.c.id == handover_id)
-                .values(status="accepted" if accept else "declined", decided_at=now)
-            )
-            accounts.notify(
-                conn,
-                offer["from_user_id"],
-                "access",
-                f"{principal.username} "
-                f"{'accepted' if accept else 'declined'} the administrator role for Tax ID "
-                f"{format_tin(tin)}.",
-                now,
-                link_kind="handover",
-                link_id=handover_id,
-            )
-            self._audit(
-                conn,
-                action,
-                principal=principal,
-                tin=tin,
-                record_kind="admin_handover",
-                record_id=handover_id,
-                detail=detail,
-            )
-
     def start_break_glass(self, principal: Principal, reason: str, minutes: int) -> Account:
         """Open a time-boxed emergency read window (break_glass role only; reason required)."""
         action = "identity.break_glass"
@@ -1663,58 +1310,6 @@ class IdentityService:
                 detail={"minutes": minutes, "until": until.isoformat()},
             )
             return self._account(conn, principal.user_id, principal.session_key)
-
-    def notifications(
-        self, principal: Principal, unread_only: bool = False, limit: int = 50
-    ) -> list[Notification]:
-        """The signed-in user's notifications, newest first."""
-        query = select(notifications).where(notifications.c.user_id == principal.user_id)
-        if unread_only:
-            query = query.where(notifications.c.read_at.is_(None))
-        query = query.order_by(notifications.c.id.desc()).limit(max(1, min(limit, 500)))
-        with self.db.read() as conn:
-            rows = conn.execute(query).mappings()
-            return [
-                Notification(**{name: row[name] for name in Notification.model_fields})
-                for row in rows
-            ]
-
-    def mark_notifications_read(self, principal: Principal, ids: list[int]) -> None:
-        """Mark the user's own notifications read (others' ids are ignored)."""
-        if not ids:
-            return
-        with self.db.write() as conn:
-            marked = conn.execute(
-                update(notifications)
-                .where(
-                    notifications.c.id.in_(list(ids)),
-                    notifications.c.user_id == principal.user_id,
-                    notifications.c.read_at.is_(None),
-                )
-                .values(read_at=self.clock.now())
-            ).rowcount
-            if marked:
-                self._audit(
-                    conn,
-                    "identity.mark_notifications_read",
-                    principal=principal,
-                    record_kind="notification",
-                    detail={"marked": int(marked)},
-                )
-
-    def outbox(self, principal: Principal, limit: int = 50) -> list[OutboxMail]:
-        """Mail sent to the signed-in user's address, newest first."""
-        with self.db.read() as conn:
-            email = _user(conn, principal.user_id)["email"]
-            rows = conn.execute(
-                select(mail_outbox)
-                .where(func.lower(mail_outbox.c.to_address) == email.strip().lower())
-                .order_by(mail_outbox.c.id.desc())
-                .limit(max(1, min(limit, 500)))
-            ).mappings()
-            return [
-                OutboxMail(**{name: row[name] for name in OutboxMail.model_fields}) for row in rows
-            ]
 
 
 TOUCH_EVERY = timedelta(seconds=30)

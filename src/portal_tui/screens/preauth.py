@@ -118,6 +118,7 @@ class PreauthListScreen(MenuScreen):
         Binding("n", "new", "New request", id="preauth.new"),
         Binding("c", "check", "Check", id="preauth.check"),
         Binding("q", "queue", "Queue/list", id="preauth.queue"),
+        Binding("t", "templates", "Templates", id="preauth.templates"),
         Binding("f5", "refresh", "Refresh", show=False, id="preauth.refresh"),
     ]
     """
@@ -129,6 +130,7 @@ class PreauthListScreen(MenuScreen):
     | n | preauth.new | A new request: pick its template. |
     | c | preauth.check | Does this code need a preauthorization? |
     | q | preauth.queue | Reviewers: the review queue or the request list. |
+    | t | preauth.templates | Payer administrators: manage the templates. |
     | f5 | preauth.refresh | Fetch again. |
     """
 
@@ -148,6 +150,19 @@ class PreauthListScreen(MenuScreen):
         """Whether the user works the review queue."""
         account = self.portal.account
         return account is not None and account.payer_role == "reviewer"
+
+    @property
+    def templates_only(self) -> bool:
+        """Whether the user manages templates but may read no request (payer administrators)."""
+        from portal_core.rules.permissions import MATRIX, Action
+        from portal_tui.screens.preauth_templates import manages_templates
+
+        account = self.portal.account
+        return (
+            manages_templates(account)
+            and account is not None
+            and account.payer_role not in MATRIX[Action.READ_PREAUTH]
+        )
 
     def compose_content(self) -> ComposeResult:
         yield Static("Preauthorizations", id="preauth-title", classes="screen-title")
@@ -180,6 +195,10 @@ class PreauthListScreen(MenuScreen):
             return self.is_reviewer
         if action == "new":
             return may_request(self.portal.account)
+        if action == "templates":
+            from portal_tui.screens.preauth_templates import manages_templates
+
+            return manages_templates(self.portal.account)
         return True
 
     def show_mode(self) -> None:
@@ -270,6 +289,11 @@ class PreauthListScreen(MenuScreen):
         table = self.table
         if after is None:
             table.reset()
+        if self.templates_only:
+            # Payer administrators read no requests: ask for none (a refusal is audited).
+            table.stop_loading()
+            self.say("Payer administrators: t opens the preauthorization templates.")
+            return
         try:
             if self.showing_queue:
                 page = await self.client.preauth_queue(after=after, limit=PAGE_SIZE)
@@ -352,6 +376,12 @@ class PreauthListScreen(MenuScreen):
                 service_date=service_date,
             )
         )
+
+    def action_templates(self) -> None:
+        """Payer administrators: every template, to read and (de)activate."""
+        from portal_tui.screens.preauth_templates import PreauthTemplatesScreen
+
+        self.app.push_screen(PreauthTemplatesScreen())
 
     @work(exclusive=True, group="preauth-check")
     async def action_check(self) -> None:

@@ -1,4 +1,5 @@
-"""`portal preauth templates|submit|list|check` (sign in as PORTAL_USERNAME)."""
+"""`portal preauth templates|submit|list|check` and, for payer administrators,
+`portal preauth template show|save|activate|deactivate` (sign in as PORTAL_USERNAME)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
         PreauthCheckResult,
         PreauthDetail,
         PreauthSummary,
+        PreauthTemplate,
         PreauthTemplateSummary,
     )
 
@@ -28,6 +30,7 @@ REQUEST_COLUMNS = (
 CHECK_COLUMNS = ("member_id", "procedure_code", "service_date", "required", "plan_name",
                  "template_ids", "why")  # fmt: skip
 SUBMIT_COLUMNS = ("number", "status", "due_at", "time_left", "approved_units", "letters")
+SAVED_TEMPLATE_COLUMNS = ("id", "name", "active")
 
 
 @click.group("preauth")
@@ -190,6 +193,82 @@ def check(
     row.update(query.model_dump())
     row["template_ids"] = " ".join(result.template_ids)
     emit([row], CHECK_COLUMNS, output_format)
+
+
+# -- template management (payer administrators) ----------------------------------------------------
+@preauth_group.group("template")
+def template_group() -> None:
+    """Payer administrators: read a template as JSON, save an edited one, (de)activate one."""
+
+
+@template_group.command("show")
+@click.argument("template_id")
+@click.pass_obj
+def template_show(context: CliContext, template_id: str) -> None:
+    """The whole template TEMPLATE_ID as JSON, ready to edit and give to `template save`."""
+
+    async def work(client: PortalClient) -> PreauthTemplate:
+        return await client.get_preauth_template(template_id)
+
+    template = context.as_user(work)
+    click.echo(template.model_dump_json(indent=2))
+
+
+@template_group.command("save")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSON file holding the whole template (as `template show` prints it).",
+)
+@format_option()
+@click.pass_obj
+def template_save(context: CliContext, source: Path, output_format: str) -> None:
+    """Create the template in FILE, or replace the one with its id; prints id, name, active."""
+    from pydantic import ValidationError
+
+    from portal_core.errors import ValidationFailed
+    from portal_core.models.preauth import PreauthTemplate
+
+    try:
+        template = PreauthTemplate.model_validate_json(source.read_text(encoding="utf-8"))
+    except (ValidationError, UnicodeDecodeError) as error:
+        raise ValidationFailed(
+            f"{source.name} is not a preauthorization template: {error}"
+        ) from None
+
+    async def work(client: PortalClient) -> PreauthTemplate:
+        return await client.save_preauth_template(template)
+
+    saved = context.as_user(work)
+    emit([saved.model_dump()], SAVED_TEMPLATE_COLUMNS, output_format)
+
+
+def _set_active(context: CliContext, template_id: str, active: bool, output_format: str) -> None:
+    async def work(client: PortalClient) -> PreauthTemplateSummary:
+        return await client.set_preauth_template_active(template_id, active)
+
+    done = context.as_user(work)
+    emit([template_row(done)], TEMPLATE_COLUMNS, output_format)
+
+
+@template_group.command("activate")
+@click.argument("template_id")
+@format_option()
+@click.pass_obj
+def template_activate(context: CliContext, template_id: str, output_format: str) -> None:
+    """Offer TEMPLATE_ID for new requests (and count it in the check) again."""
+    _set_active(context, template_id, True, output_format)
+
+
+@template_group.command("deactivate")
+@click.argument("template_id")
+@format_option()
+@click.pass_obj
+def template_deactivate(context: CliContext, template_id: str, output_format: str) -> None:
+    """Stop offering TEMPLATE_ID for new requests (requests made with it are kept)."""
+    _set_active(context, template_id, False, output_format)
 
 
 COMMANDS = [preauth_group]
