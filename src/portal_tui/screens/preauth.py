@@ -72,7 +72,7 @@ PREAUTH_COLUMNS: list[Column[PreauthSummary]] = [
     Column("Status", 9, lambda p: STATUS_WORDS.get(p.status, str(p.status))),
     Column("Member", 14, lambda p: p.member_name),
     Column("Request", 0, lambda p: p.template_name),
-    Column("Clock", 19, clock_text),
+    Column("Clock", 22, clock_text),
 ]
 """The request list's columns (fits 80 columns)."""
 
@@ -81,7 +81,7 @@ QUEUE_COLUMNS: list[Column[PreauthSummary]] = [
     Column("Urg.", 4, lambda p: "exp" if p.urgency == "expedited" else "std"),
     Column("Member", 14, lambda p: p.member_name),
     Column("Request", 0, lambda p: p.template_name),
-    Column("Time left", 19, clock_text),
+    Column("Time left", 22, clock_text),
 ]
 """The review queue's columns: every row is pending, so the urgency shows instead."""
 
