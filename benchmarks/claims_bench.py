@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from benchmarks.measure import Figure
+from benchmarks.measure import Figure, fresh_copy
 from portal_core.demo import DEMO_PASSWORD, LARGE_SIGN_IN
 from portal_core.demo.catalog import LARGE_TIN
 from portal_core.models.claims import ClaimReportDefinition, ClaimSearch
@@ -35,10 +35,9 @@ def _time(work: Callable[[], object]) -> float:
 
 def measure(database: Path, scratch: Path) -> list[Figure]:
     """Every claim search's p50/p95, eligibility p95 and the CSV export, on a scratch copy."""
-    import shutil
 
     copy = scratch / "claims.sqlite3"
-    shutil.copyfile(database, copy)
+    fresh_copy(database, copy)
     db = Database(f"sqlite:///{copy}")
     services = Services(db)
     rng = random.Random(7)

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import Figure
+from benchmarks.measure import Figure, fresh_copy
 from benchmarks.review_keypress import _until
 from portal_core.demo import DEMO_PASSWORD, LARGE_SIGN_IN
 from portal_core.demo.catalog import LARGE_TIN
@@ -128,7 +127,7 @@ def measure(database: Path, scratch: Path) -> list[Figure]:
         "TUI resident memory with the 1,000,000-claim database open, after searches", "MB", 150
     )
     copy = scratch / "claims-screen.sqlite3"
-    shutil.copyfile(database, copy)
+    fresh_copy(database, copy)
     try:
         # A process of its own, so its memory is the app's and not the earlier benchmarks'.
         done = subprocess.run(

@@ -11,7 +11,6 @@ about. The inbox is the same call without text.
 from __future__ import annotations
 
 import random
-import shutil
 import statistics
 import time
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from benchmarks.measure import Figure, percentile
+from benchmarks.measure import Figure, fresh_copy, percentile
 from portal_core.demo import DEMO_PASSWORD, LARGE_SIGN_IN
 from portal_core.demo.catalog import LARGE_TIN
 from portal_core.models.identity import Principal
@@ -76,7 +75,7 @@ def measure(database: Path, scratch: Path) -> list[Figure]:
     """Search p95 per kind of query and the inbox's first page, on a scratch copy (the searches
     write their audit rows)."""
     copy = scratch / "messages.sqlite3"
-    shutil.copyfile(database, copy)
+    fresh_copy(database, copy)
     db = Database(f"sqlite:///{copy}")
     services = Services(db)
     rng = random.Random(11)

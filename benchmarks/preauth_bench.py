@@ -10,14 +10,13 @@ pended one decided by the reviewer.
 
 from __future__ import annotations
 
-import shutil
 import time
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import or_, select
 
-from benchmarks.measure import Figure
+from benchmarks.measure import Figure, fresh_copy
 from portal_core.demo import DEMO_PASSWORD
 from portal_core.demo.catalog import MAIN_TIN
 from portal_core.models.identity import Principal
@@ -100,7 +99,7 @@ def _draft(db: Database, services: Services, epworth: str) -> PreauthDraft:
 def measure_decisions(database: Path, scratch: Path) -> list[Figure]:
     """Submit to the automatic decision, and a reviewer's decision, on a copy of `database`."""
     copy = scratch / "preauth.sqlite3"
-    shutil.copyfile(database, copy)
+    fresh_copy(database, copy)
     db = Database(f"sqlite:///{copy}")
     services = Services(db)
     automatic = Figure(

@@ -9,12 +9,11 @@ runs headless over a copy of the benchmark database, signed in as the large TIN'
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import Figure
+from benchmarks.measure import Figure, fresh_copy
 from portal_core.demo import DEMO_PASSWORD, LARGE_SIGN_IN
 
 DECISIONS = 100
@@ -103,7 +102,7 @@ def measure(database: Path, scratch: Path) -> list[Figure]:
     decision = Figure("user review of 10,000 users: a decision keypress repainted", "ms", 16.7)
     cursor = Figure("any key to the next frame (cursor down in the worklist)", "ms", 16.7)
     copy = scratch / "keypress.sqlite3"
-    shutil.copyfile(database, copy)
+    fresh_copy(database, copy)
     try:
         gaps, keep = asyncio.run(_run(copy))
     except Exception as error:  # the screens may not be built yet: say so, keep the other figures

@@ -11,11 +11,10 @@ then times `sign_off` alone, on a fresh copy of the database each round.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
 from pathlib import Path
 
-from benchmarks.measure import Figure
+from benchmarks.measure import Figure, fresh_copy
 from portal_core.client.local import LocalClient
 from portal_core.demo import DEMO_PASSWORD, LARGE_SIGN_IN
 from portal_core.models.identity import Role
@@ -100,7 +99,7 @@ def measure_sign_off(database: Path, scratch: Path) -> Figure:
     figure = Figure("sign-off applying 10,000 decisions", "ms", 2000)
     for round_no in range(SIGN_OFF_ROUNDS):
         copy = scratch / f"sign-off-{round_no}.sqlite3"
-        shutil.copyfile(database, copy)
+        fresh_copy(database, copy)
         db = Database(f"sqlite:///{copy}")
         try:
             services = Services(db)
