@@ -3,7 +3,8 @@ menu chrome (sidebar, content, status bar, footer)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -12,13 +13,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
-from portal_core.errors import PortalError
+from portal_core.errors import PortalError, SessionExpired
 from portal_tui.widgets.sidebar import Sidebar
 from portal_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from portal_core.client.base import PortalClient
+    from portal_core.models.common import Page
     from portal_tui.app import PortalApp
+    from portal_tui.widgets.result_table import ResultTable
 
 ResultT = TypeVar("ResultT")
 
@@ -166,3 +169,29 @@ class MenuScreen(PortalScreen[None]):
     def compose_content(self) -> ComposeResult:
         """The menu's own widgets."""
         yield from ()
+
+    def say(self, text: str, error: bool = False) -> None:
+        """The screen's message line (red for a problem); a screen with one overrides this."""
+        self.notify(text, severity="error" if error else "information", markup=False)
+
+    async def fill_table(
+        self,
+        table: ResultTable[Any],
+        after: str | None,
+        fetch: Callable[[], Awaitable[Page[Any]]],
+    ) -> Page[Any] | None:
+        """Fetch a page into a list: the first page (`after` None) starts it afresh, a later one
+        adds to it. A refusal is said on the message line (an ended session goes back to
+        sign-in) and gives None."""
+        if after is None:
+            table.reset()
+        try:
+            page = await fetch()
+        except PortalError as error:
+            table.stop_loading()
+            self.say(error.message, error=True)
+            if isinstance(error, SessionExpired):
+                self.report(error)
+            return None
+        table.append_page(page.items, page.next_cursor, page.total)
+        return page

@@ -12,7 +12,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select, Static
 
-from portal_core.errors import PortalError
 from portal_core.rules.claim_order import CLAIM_SORTS, DEFAULT_SORT, next_sort
 from portal_tui.assets import stylesheet
 from portal_tui.claim_text import claim_row_status
@@ -20,7 +19,6 @@ from portal_tui.display_text import printable
 from portal_tui.member_text import money
 from portal_tui.messages import OpenClaim
 from portal_tui.screens.base import MenuScreen
-from portal_tui.screens.members import end_if_expired
 from portal_tui.widgets.result_table import Column, ResultTable
 
 if TYPE_CHECKING:
@@ -202,16 +200,12 @@ class ClaimSearchScreen(MenuScreen):
             return
         table = self.table
         if after is None:
-            table.reset()
             self.say("Searching…")
-        try:
-            page = await self.client.search_claims(search, after=after, limit=PAGE_SIZE)
-        except PortalError as error:
-            table.stop_loading()
-            self.say(error.message, error=True)
-            end_if_expired(self, error)
+        page = await self.fill_table(
+            table, after, lambda: self.client.search_claims(search, after=after, limit=PAGE_SIZE)
+        )
+        if page is None:
             return
-        table.append_page(page.items, page.next_cursor, page.total)
         if after is None:
             self.say(f"{self.order_text()} (o changes it). Enter opens a claim; / the form.")
             if page.items:

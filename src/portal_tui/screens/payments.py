@@ -148,16 +148,12 @@ class PaymentSearchScreen(MenuScreen):
         """Fetch a page of payments."""
         table = self.table
         if after is None:
-            table.reset()
             self.say("Searching…")
-        try:
-            page = await self.client.search_payments(search, after=after, limit=PAGE_SIZE)
-        except PortalError as error:
-            table.stop_loading()
-            self.say(error.message, error=True)
-            end_if_expired(self, error)
+        page = await self.fill_table(
+            table, after, lambda: self.client.search_payments(search, after=after, limit=PAGE_SIZE)
+        )
+        if page is None:
             return
-        table.append_page(page.items, page.next_cursor, page.total)
         if after is None:
             self.say("Enter opens an EOP; s saves it; / goes to the form.")
             table.focus()

@@ -12,12 +12,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
-from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
 from portal_tui.display_text import printable
 from portal_tui.screens.base import MenuScreen
 from portal_tui.screens.claims import field
-from portal_tui.screens.members import end_if_expired
 from portal_tui.widgets.result_table import Column, ResultTable
 
 if TYPE_CHECKING:
@@ -157,16 +155,12 @@ class ProvidersScreen(MenuScreen):
             return
         table = self.table
         if after is None:
-            table.reset()
             self.say("Searching…")
-        try:
-            page = await self.client.search_providers(search, after=after, limit=PAGE_SIZE)
-        except PortalError as error:
-            table.stop_loading()
-            self.say(error.message, error=True)
-            end_if_expired(self, error)
+        page = await self.fill_table(
+            table, after, lambda: self.client.search_providers(search, after=after, limit=PAGE_SIZE)
+        )
+        if page is None:
             return
-        table.append_page(page.items, page.next_cursor, page.total)
         if after is None:
             self.say("Enter opens a provider's profile; / the form; f6 change requests.")
             if page.items:

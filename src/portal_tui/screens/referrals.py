@@ -11,12 +11,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select, Static
 
-from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
 from portal_tui.display_text import one_line, printable
 from portal_tui.screens.admissions import is_provider_side
 from portal_tui.screens.base import MenuScreen
-from portal_tui.screens.members import end_if_expired
 from portal_tui.widgets.result_table import Column, ResultTable
 
 if TYPE_CHECKING:
@@ -148,16 +146,11 @@ class ReferralsScreen(MenuScreen):
         """Fetch the first page of the search (or the page after `after`)."""
         table = self.table
         query = self.query_from_form()
-        if after is None:
-            table.reset()
-        try:
-            page = await self.client.list_referrals(query, after=after, limit=PAGE_SIZE)
-        except PortalError as error:
-            table.stop_loading()
-            self.say(error.message, error=True)
-            end_if_expired(self, error)
+        page = await self.fill_table(
+            table, after, lambda: self.client.list_referrals(query, after=after, limit=PAGE_SIZE)
+        )
+        if page is None:
             return
-        table.append_page(page.items, page.next_cursor, page.total)
         if after is None:
             hint = "Enter opens; / the search form"
             self.say(hint + ("; n new referral." if is_provider_side(self.portal) else "."))

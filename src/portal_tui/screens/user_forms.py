@@ -32,7 +32,7 @@ class UserForm(MenuScreen):
         """The input called `name`."""
         return self.query_one(f"#{name}", Input)
 
-    def say(self, text: str, *, error: bool = False) -> None:
+    def say(self, text: str, error: bool = False) -> None:
         """Show a line under the form."""
         message = self.query_one("#form-message", Static)
         message.update(text)
