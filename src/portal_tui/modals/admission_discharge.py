@@ -65,7 +65,7 @@ class DischargeModal(PortalModal[AdmissionDetail | None]):
             )
             with Horizontal(classes="field-row"):
                 yield Label("On", classes="field-label")
-                yield Input(placeholder="2026-11-23", id="discharge-date", compact=True)
+                yield Input(placeholder="YYYY-MM-DD", id="discharge-date", compact=True)
                 yield Label("at (CT)", classes="field-label")
                 yield Input(placeholder="14:30", id="discharge-time", compact=True)
             with Horizontal(classes="field-row"):

@@ -85,7 +85,7 @@ class AnnouncementFormModal(PortalModal[Announcement | None]):
             yield Static("Tick none to publish to every organization.", classes="modal-text")
             with Horizontal(classes="form-row"):
                 yield Label("Expires (optional)")
-                yield Input(placeholder="2026-12-31", id="announcement-expires", compact=True)
+                yield Input(placeholder="YYYY-MM-DD", id="announcement-expires", compact=True)
             yield Static("", classes="modal-error", markup=False)
             with Horizontal(classes="modal-buttons"):
                 yield Button("Cancel (esc)", id="cancel")

@@ -94,7 +94,7 @@ class AdmissionFormScreen(MenuScreen):
                 yield Input(placeholder="physician", id="admitting_npi", compact=True)
             with Horizontal(classes="field-row"):
                 yield Label("Admitted on", classes="field-label")
-                yield Input(placeholder="2026-11-23", id="admitted_date", compact=True)
+                yield Input(placeholder="YYYY-MM-DD", id="admitted_date", compact=True)
                 yield Label("at (CT)", classes="field-label")
                 yield Input(placeholder="08:30", id="admitted_time", compact=True)
             yield Static("", id="adm-deadline", markup=False)

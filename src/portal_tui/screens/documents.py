@@ -171,9 +171,9 @@ class DocumentsScreen(MenuScreen):
             yield Input(placeholder="C2026…, PA-…, MSG-…", id="doc-linked", compact=True)
         with Horizontal(classes="field-row"):
             yield Label("From", classes="field-label")
-            yield Input(placeholder="2026-01-01", id="doc-since", compact=True)
+            yield Input(placeholder="YYYY-MM-DD", id="doc-since", compact=True)
             yield Label("To", classes="field-label")
-            yield Input(placeholder="2026-12-31", id="doc-until", compact=True)
+            yield Input(placeholder="YYYY-MM-DD", id="doc-until", compact=True)
         yield Static(
             "/ goes to the filters (enter applies); enter on a document opens it; s saves it.",
             id="documents-message",

@@ -85,7 +85,7 @@ class ReferralFormScreen(MenuScreen):
                 yield Input("1", placeholder="1-99", id="visits_authorized", compact=True)
             with Horizontal(classes="field-row"):
                 yield Label("Start", classes="field-label")
-                yield Input(placeholder="2026-11-23", id="start_date", compact=True)
+                yield Input(placeholder="YYYY-MM-DD", id="start_date", compact=True)
                 yield Label("End", classes="field-label")
                 yield Input(placeholder="start + 90 days", id="end_date", compact=True)
             yield Static("", id="ref-validity", markup=False)
