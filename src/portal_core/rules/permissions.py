@@ -98,6 +98,7 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.READ_AUDIT: frozenset({PAD}),
     Action.READ_DOCUMENTS: frozenset({A, PM, PRV, STF, BIL, CSR, REV, PAD, BG}),
     Action.CHECK_ELIGIBILITY: CLINICAL_PROVIDER_SIDE | {BIL} | READ_ALL,
+    # Reviewers read only the members of their queue (`record_scope.member_condition`).
     Action.READ_MEMBERS: CLINICAL_PROVIDER_SIDE | {BIL, REV} | READ_ALL,
     Action.READ_CARE_PLANS: CLINICAL_PROVIDER_SIDE | {REV} | READ_ALL,
     Action.READ_CLAIMS: PROVIDER_SIDE | READ_ALL,
@@ -116,9 +117,10 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.NOTIFY_ADMISSIONS: CLINICAL_PROVIDER_SIDE,
     Action.REVIEW_ADMISSIONS: frozenset({REV}),
     Action.MANAGE_REFERRALS: CLINICAL_PROVIDER_SIDE,
-    # Clinical records: no billing; reviewers and the payer's readers see every TIN's.
+    # Clinical records: no billing; reviewers read the admissions they review (their queue),
+    # the payer's readers every TIN's. Referrals are no reviewer's work (minimum necessary).
     Action.READ_ADMISSIONS: CLINICAL_PROVIDER_SIDE | {REV} | READ_ALL,
-    Action.READ_REFERRALS: CLINICAL_PROVIDER_SIDE | {REV} | READ_ALL,
+    Action.READ_REFERRALS: CLINICAL_PROVIDER_SIDE | READ_ALL,
     Action.SEND_MESSAGES: PROVIDER_SIDE | {CSR},
     Action.ANSWER_MESSAGES: frozenset({CSR}),
     Action.READ_PROVIDERS: EVERYONE,

@@ -1,7 +1,9 @@
 """Documents: letters, EOPs, care plans, review evidence and uploads, filed and read.
 
 `file_document` is how every area files a document inside its own transaction (review sign-off,
-determination letters, EOPs). `DocumentService` lists and reads them within the actor's scope.
+determination letters, EOPs). `DocumentService` lists and reads them: a document has exactly the
+readers of the record it belongs to (`rules.document_access` names the record, `record_scope` the
+record's scope), for the list, its count, a read by id and so a save or a print.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, false, func, insert, or_, select, true
+from sqlalchemy import Connection, and_, exists, false, func, insert, or_, select, true, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal_core import errors
@@ -20,19 +22,33 @@ from portal_core.errors import NotFound, ValidationFailed
 from portal_core.models.common import Page
 from portal_core.models.documents import Document, DocumentQuery, DocumentSummary
 from portal_core.models.identity import Principal, Role
-from portal_core.rules.permissions import WHOLE_TIN_ROLES, Action, require, sees_all_tins
+from portal_core.rules.document_access import (
+    DOCUMENT_KINDS,
+    Record,
+    documents_following,
+    readable_records,
+)
+from portal_core.rules.permissions import Action, allowed, require
 from portal_core.services import audit
+from portal_core.services.record_scope import (
+    admission_condition,
+    claim_condition,
+    member_condition,
+    preauth_condition,
+    referral_condition,
+    tin_condition,
+)
 from portal_core.store.engine import Database
-from portal_core.store.schema import documents
+from portal_core.store.schema import (
+    admissions,
+    claims,
+    documents,
+    message_threads,
+    preauth_requests,
+    referrals,
+)
 
-DOCUMENT_KINDS = ("letter", "eop", "care_plan", "review_evidence", "upload")
-"""The kinds of document the portal files."""
-
-_WHOLE_TIN_KINDS = frozenset({"review_evidence"})
-"""Kinds only administrators and practice maintenance users of the TIN see (user access data)."""
-
-_CLINICAL_KINDS = frozenset({"care_plan"})
-"""Kinds billing users never see (no clinical detail)."""
+__all__ = ["DOCUMENT_KINDS", "DocumentService", "file_document", "readable_documents"]
 
 
 def _retain_until(at: datetime, years: int) -> date:
@@ -81,6 +97,74 @@ def file_document(
     return int(result.scalar_one())
 
 
+def _record_condition(principal: Principal, record: Record, now: datetime) -> ColumnElement[bool]:
+    """The documents of `record`'s kind whose record the principal may read: the record's own
+    scope check (`record_scope`), joined to the document by its link."""
+    link = documents.c.linked_id
+    if record is Record.ADMISSION:
+        return exists().where(
+            admissions.c.number == link,
+            admission_condition(principal, Action.READ_ADMISSIONS, now),
+        )
+    if record in (Record.PREAUTH, Record.PREAUTH_CLINICAL):
+        action = Action.READ_PREAUTH if record is Record.PREAUTH else Action.READ_PREAUTH_CLINICAL
+        return exists().where(
+            preauth_requests.c.number == link, preauth_condition(principal, action, now)
+        )
+    if record is Record.REFERRAL:
+        return exists().where(
+            referrals.c.number == link, referral_condition(principal, Action.READ_REFERRALS, now)
+        )
+    if record is Record.CLAIM:
+        return exists().where(
+            claims.c.claim_number == link, claim_condition(principal, Action.READ_CLAIMS, now)
+        )
+    if record is Record.MESSAGE_THREAD:
+        return exists().where(
+            message_threads.c.reference == link,
+            tin_condition(principal, Action.SEND_MESSAGES, now, message_threads.c.tin),
+        )
+    if record is Record.PAYMENT:
+        # Payments are read per payee TIN; an EOP is filed under its payee TIN.
+        return tin_condition(principal, Action.READ_PAYMENTS, now, documents.c.tin)
+    if record is Record.CARE_PLAN:
+        return member_condition(principal, Action.READ_CARE_PLANS, now, link)
+    if record is Record.REVIEW_CAMPAIGN:
+        # Evidence is filed under its campaign's TIN; whoever runs that TIN's reviews reads it.
+        return tin_condition(principal, Action.RUN_REVIEWS, now, documents.c.tin)
+    if record is Record.PROFILE_UPDATE:
+        if allowed(principal, Action.APPROVE_PROFILE_UPDATE, None, now):
+            return true()
+        administered = sorted(
+            tin
+            for tin, role in principal.tin_roles.items()
+            if role is Role.ADMINISTRATOR
+            and allowed(principal, Action.REQUEST_PROFILE_UPDATE, tin, now)
+        )
+        return documents.c.tin.in_(administered) if administered else false()
+    if record is Record.TIN_NOTICE:
+        return tin_condition(principal, Action.READ_DOCUMENTS, now, documents.c.tin)
+    return false()
+
+
+def readable_documents(principal: Principal, now: datetime) -> ColumnElement[bool]:
+    """The documents the principal may read, as a SQL condition: for each kind of record it may
+    read (`rules.document_access`), the documents that follow that record, within its scope."""
+    conditions: list[ColumnElement[bool]] = []
+    for record in readable_records(principal, now):
+        pairs = documents_following(record)
+        linked = [(kind, link) for kind, link in pairs if link is not None]
+        unlinked = sorted({kind for kind, link in pairs if link is None})
+        matches: list[ColumnElement[bool]] = []
+        if linked:
+            matches.append(tuple_(documents.c.kind, documents.c.linked_kind).in_(linked))
+        if unlinked:
+            matches.append(and_(documents.c.kind.in_(unlinked), documents.c.linked_kind.is_(None)))
+        if matches:
+            conditions.append(and_(or_(*matches), _record_condition(principal, record, now)))
+    return or_(*conditions) if conditions else false()
+
+
 _SUMMARY_COLUMNS = [c for c in documents.c if c.name != "content"]
 
 
@@ -102,30 +186,13 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 class DocumentService:
-    """Lists and reads documents within the actor's scope."""
+    """Lists and reads documents: each has exactly the readers of the record it belongs to."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         """The database."""
         self.clock = clock
         """The time source."""
-
-    def _visible(self, principal: Principal) -> ColumnElement[bool]:
-        """Which documents the principal may see, as a SQL condition."""
-        if sees_all_tins(principal):
-            return true()
-        conditions: list[ColumnElement[bool]] = []
-        for tin, role in principal.tin_roles.items():
-            hidden: set[str] = set()
-            if role not in WHOLE_TIN_ROLES:
-                hidden |= _WHOLE_TIN_KINDS
-            if role is Role.BILLING:
-                hidden |= _CLINICAL_KINDS
-            if hidden:
-                conditions.append(and_(documents.c.tin == tin, documents.c.kind.not_in(hidden)))
-            else:
-                conditions.append(documents.c.tin == tin)
-        return or_(*conditions) if conditions else false()
 
     def _deny(self, principal: Principal, action: str, record_id: str | int | None) -> None:
         audit.record_refusal(
@@ -145,14 +212,15 @@ class DocumentService:
         after: str | None = None,
         limit: int = 100,
     ) -> Page[DocumentSummary]:
-        """Documents the actor may see, newest first, keyset-paged."""
+        """Documents the actor may read, newest first, keyset-paged."""
+        now = self.clock.now()
         try:
-            require(principal, Action.READ_DOCUMENTS, tin, self.clock.now())
+            require(principal, Action.READ_DOCUMENTS, tin, now)
         except errors.PermissionDenied:
             self._deny(principal, "documents.list", None)
             raise
         limit = max(1, min(limit, 500))
-        conditions: list[ColumnElement[bool]] = [self._visible(principal)]
+        conditions: list[ColumnElement[bool]] = [readable_documents(principal, now)]
         if kind:
             conditions.append(documents.c.kind == kind)
         if tin:
@@ -204,7 +272,7 @@ class DocumentService:
         if query.linked_kind and not (query.linked_id or "").strip():
             raise ValidationFailed("Give the linked record's number.", field="linked_id")
         limit = max(1, min(limit, 500))
-        conditions: list[ColumnElement[bool]] = [self._visible(principal)]
+        conditions: list[ColumnElement[bool]] = [readable_documents(principal, now)]
         if query.kind:
             conditions.append(documents.c.kind == query.kind)
         if query.tin:
@@ -252,23 +320,21 @@ class DocumentService:
         return Page[DocumentSummary](items=items, next_cursor=cursor, total=total)
 
     def get_document(self, principal: Principal, document_id: int) -> Document:
-        """One document with its content; the read is audited."""
+        """One document with its content, when the principal may read the record it belongs to
+        (`readable_documents`); the read is audited. Any other id is "not found" (audited), so
+        the answer never tells whether such a document exists."""
         now = self.clock.now()
         with self.db.write() as conn:
             row = (
                 conn.execute(
-                    select(documents).where(documents.c.id == document_id, self._visible(principal))
+                    select(documents).where(
+                        documents.c.id == document_id, readable_documents(principal, now)
+                    )
                 )
                 .mappings()
                 .first()
             )
-            allowed = row is not None
             if row is not None:
-                try:
-                    require(principal, Action.READ_DOCUMENTS, row["tin"], now)
-                except errors.PermissionDenied:
-                    allowed = False
-            if allowed and row is not None:
                 audit.record(
                     conn,
                     at=now,

@@ -3,18 +3,21 @@
 A provider-side user sees records of their TINs, and within them only those tied to the providers
 they are affiliated with (administrators and practice maintenance users see the whole TIN). A
 member is visible when their PCP is one of those providers or a claim, admission or referral in
-scope ties them to one, or a submitted preauthorization request. Payer-side readers see
-everything. Each check names the action, so a role that may not do it sees nothing at that TIN.
+scope ties them to one, or a submitted preauthorization request. Payer-side readers see as far as
+their work reaches (`rules.document_access.PAYER_WORK`): the call center every organization's
+records, a reviewer its queue and the members in it. Each check names the action, so a role that
+may not do it sees nothing at that TIN.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, exists, false, or_, select, true
+from sqlalchemy import Connection, String, and_, exists, false, literal, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal_core.models.identity import Principal
+from portal_core.rules.document_access import PayerReach, Record, payer_reach
 from portal_core.rules.permissions import WHOLE_TIN_ROLES, Action, allowed, sees_all_tins
 from portal_core.store.schema import (
     admissions,
@@ -69,9 +72,14 @@ def tin_condition(
 def provider_npis(
     conn: Connection, principal: Principal, action: Action, now: datetime
 ) -> set[str] | None:
-    """Every NPI the principal works for under `action` (None: payer side, all of them)."""
+    """Every NPI the principal works for under `action` (None: payer side, all of them).
+
+    A payer-side role whose work reaches only its queue (a reviewer) works for no provider: it
+    gets an empty set, so no PCP panel opens to it.
+    """
     if sees_all_tins(principal) and allowed(principal, action, None, now):
-        return None
+        reach = payer_reach(principal, _MEMBER_RECORDS.get(action, Record.MEMBER))
+        return None if reach is PayerReach.EVERY_ORGANIZATION else set()
     found: set[str] = set()
     for tin, npis in scoped_tins(principal, action, now).items():
         if npis is None:
@@ -85,67 +93,97 @@ def provider_npis(
     return found
 
 
+_MEMBER_RECORDS = {Action.READ_CARE_PLANS: Record.CARE_PLAN}
+"""The record kind a member read names in the payer work table (else `Record.MEMBER`)."""
+
+
+def queue_member_condition(member_id: ColumnElement[str]) -> ColumnElement[bool]:
+    """Members named by a record in the reviewers' queue: a submitted preauthorization or a
+    notified admission (drafts are the provider's own)."""
+    return or_(
+        exists().where(
+            preauth_requests.c.member_id == member_id, preauth_requests.c.status != "draft"
+        ),
+        exists().where(admissions.c.member_id == member_id, admissions.c.status != "draft"),
+    )
+
+
+def member_condition(
+    principal: Principal, action: Action, now: datetime, member_id: ColumnElement[str]
+) -> ColumnElement[bool]:
+    """The members (by the `member_id` column or value) the principal may read for `action`.
+
+    Provider side: the member's PCP is one of the user's providers, or a claim, admission,
+    referral or submitted preauthorization in the user's scope ties the member to them. Payer
+    side: as far as the role's work reaches (`rules.document_access.PAYER_WORK`): every member
+    for the call center and break glass, the queue's members for a reviewer, none otherwise.
+    """
+    if principal.payer_role is not None and sees_all_tins(principal):
+        if not allowed(principal, action, None, now):
+            return false()
+        reach = payer_reach(principal, _MEMBER_RECORDS.get(action, Record.MEMBER))
+        if reach is PayerReach.EVERY_ORGANIZATION:
+            return true()
+        if reach is PayerReach.QUEUE:
+            return queue_member_condition(member_id)
+        return false()
+    conditions: list[ColumnElement[bool]] = []
+    whole = [tin for tin, npis in scoped_tins(principal, action, now).items() if npis is None]
+    listed = sorted(
+        {npi for npis in scoped_tins(principal, action, now).values() if npis for npi in npis}
+    )
+    if whole:
+        conditions.append(
+            exists().where(
+                pcp_assignments.c.member_id == member_id,
+                pcp_assignments.c.npi.in_(
+                    select(provider_tins.c.npi).where(provider_tins.c.tin.in_(whole))
+                ),
+            )
+        )
+    if listed:
+        conditions.append(
+            exists().where(
+                pcp_assignments.c.member_id == member_id, pcp_assignments.c.npi.in_(listed)
+            )
+        )
+    conditions.append(
+        exists().where(
+            claims.c.member_id == member_id,
+            claim_condition(principal, Action.READ_CLAIMS, now),
+        )
+    )
+    # An admission notified or a referral made by the user's providers ties the member too.
+    conditions.append(
+        exists().where(
+            admissions.c.member_id == member_id,
+            admissions.c.status != "draft",
+            admission_condition(principal, Action.READ_ADMISSIONS, now),
+        )
+    )
+    conditions.append(
+        exists().where(
+            referrals.c.member_id == member_id,
+            referral_condition(principal, Action.READ_REFERRALS, now),
+        )
+    )
+    # So does a submitted preauthorization request.
+    conditions.append(
+        exists().where(
+            preauth_requests.c.member_id == member_id,
+            preauth_requests.c.status != "draft",
+            preauth_condition(principal, Action.READ_PREAUTH, now),
+        )
+    )
+    return or_(*conditions)
+
+
 def member_visible(
     conn: Connection, principal: Principal, member_id: str, action: Action, now: datetime
 ) -> bool:
-    """True when the member is tied to the principal's providers (or the principal reads all)."""
-    npis = provider_npis(conn, principal, action, now)
-    if npis is None:
-        return True
-    if npis:
-        by_pcp = conn.execute(
-            select(
-                exists().where(
-                    pcp_assignments.c.member_id == member_id,
-                    pcp_assignments.c.npi.in_(sorted(npis)),
-                )
-            )
-        ).scalar()
-        if by_pcp:
-            return True
-    by_claim = conn.execute(
-        select(
-            exists().where(
-                claims.c.member_id == member_id,
-                claim_condition(principal, Action.READ_CLAIMS, now),
-            )
-        )
-    ).scalar()
-    if by_claim:
-        return True
-    # An admission notified or a referral made by the user's providers ties the member too.
-    by_admission = conn.execute(
-        select(
-            exists().where(
-                admissions.c.member_id == member_id,
-                admissions.c.status != "draft",
-                admission_condition(principal, Action.READ_ADMISSIONS, now),
-            )
-        )
-    ).scalar()
-    if by_admission:
-        return True
-    by_referral = conn.execute(
-        select(
-            exists().where(
-                referrals.c.member_id == member_id,
-                referral_condition(principal, Action.READ_REFERRALS, now),
-            )
-        )
-    ).scalar()
-    if by_referral:
-        return True
-    # So does a submitted preauthorization request.
-    by_preauth = conn.execute(
-        select(
-            exists().where(
-                preauth_requests.c.member_id == member_id,
-                preauth_requests.c.status != "draft",
-                preauth_condition(principal, Action.READ_PREAUTH, now),
-            )
-        )
-    ).scalar()
-    return bool(by_preauth)
+    """True when the principal may read the member for `action` (`member_condition`)."""
+    condition = member_condition(principal, action, now, literal(member_id, String()))
+    return bool(conn.execute(select(condition)).scalar())
 
 
 def admission_condition(principal: Principal, action: Action, now: datetime) -> ColumnElement[bool]:
