@@ -1,4 +1,10 @@
-"""Documents: filing with size and hash, scoped keyset listing, audited reads."""
+"""Documents: filing with size and hash, scoped keyset listing, audited reads.
+
+The documents here need no record behind them: unlinked letters and uploads are notices to their
+TIN's users, an EOP follows the payments of its TIN, review evidence whoever runs that TIN's
+reviews. Documents that follow a claim, preauth, admission or member are tried on the demo world
+in tests/security/test_document_access.py.
+"""
 
 from __future__ import annotations
 
@@ -41,8 +47,8 @@ def file(
             content=content,
             at=clock.now(),
             created_by=None,
-            linked_kind="claim",
-            linked_id="C2026000000001",
+            linked_kind="payment" if kind == "eop" else None,
+            linked_id="EFT-000001" if kind == "eop" else None,
             retain_years=retain_years,
         )
 
@@ -68,7 +74,7 @@ def test_file_document_records_size_hash_and_retention(
     assert doc.sha256 == hashlib.sha256(content).hexdigest()
     assert doc.content == content
     assert doc.retain_until == date(2032, 11, 23)
-    assert doc.linked_id == "C2026000000001"
+    assert doc.linked_id is None
 
 
 def test_retention_from_the_29th_of_february(db: Database, tins: None) -> None:
@@ -128,15 +134,18 @@ def test_review_evidence_only_for_whole_tin_roles(
     services: Services, db: Database, clock: SettableClock, tins: None
 ) -> None:
     evidence = file(db, clock, "review_evidence", TIN, "evidence.txt")
-    care_plan = file(db, clock, "care_plan", TIN, "plan.txt")
+    eop = file(db, clock, "eop", TIN, "eop.txt")
     staff = who(db, "sam.staff", Role.STAFF)
     billing = who(db, "bill.billing", Role.BILLING)
     pm = who(db, "pat.maint", Role.PRACTICE_MAINTENANCE)
-    assert [d.id for d in services.documents.list_documents(staff).items] == [care_plan]
-    assert services.documents.list_documents(billing).items == []
-    assert {d.id for d in services.documents.list_documents(pm).items} == {evidence, care_plan}
+    # Staff may not read payments, so not their EOPs either; billing may.
+    assert services.documents.list_documents(staff).items == []
+    assert [d.id for d in services.documents.list_documents(billing).items] == [eop]
+    assert {d.id for d in services.documents.list_documents(pm).items} == {evidence, eop}
     with pytest.raises(NotFound):
         services.documents.get_document(staff, evidence)
+    with pytest.raises(NotFound):
+        services.documents.get_document(staff, eop)
 
 
 def test_read_is_audited_and_out_of_scope_is_not_found(
@@ -182,7 +191,8 @@ def test_break_glass_reads_only_inside_its_window(
 # -- search with filters ---------------------------------------------------------------------
 
 
-def _linked(db: Database, clock: SettableClock, kind: str, tin: str, linked: str) -> int:
+def _linked(db: Database, clock: SettableClock, kind: str, tin: str, linked: str | None) -> int:
+    """A document of `kind`; EOPs are linked to their payment, the others are TIN notices."""
     with db.write() as conn:
         return file_document(
             conn,
@@ -190,10 +200,10 @@ def _linked(db: Database, clock: SettableClock, kind: str, tin: str, linked: str
             tin=tin,
             file_name=f"{kind}-{linked}.txt",
             media_type="text/plain",
-            content=linked.encode(),
+            content=(linked or kind).encode(),
             at=clock.now(),
             created_by=None,
-            linked_kind="preauth" if linked.startswith("PA-") else "claim",
+            linked_kind="payment" if linked else None,
             linked_id=linked,
         )
 
@@ -201,12 +211,13 @@ def _linked(db: Database, clock: SettableClock, kind: str, tin: str, linked: str
 def test_search_filters_by_kind_dates_and_linked_record(
     services: Services, db: Database, clock: SettableClock, tins: None
 ) -> None:
-    old_letter = _linked(db, clock, "letter", TIN, "PA-2026-000001")
+    old_letter = _linked(db, clock, "letter", TIN, None)
     clock.advance(days=10)
-    eop = _linked(db, clock, "eop", TIN, "C2026000000002")
+    eop = _linked(db, clock, "eop", TIN, "EFT-000002")
     clock.advance(days=10)
-    new_letter = _linked(db, clock, "letter", TIN, "PA-2026-000002")
-    _linked(db, clock, "letter", OTHER_TIN, "PA-2026-000002")
+    new_letter = _linked(db, clock, "letter", TIN, None)
+    _linked(db, clock, "letter", OTHER_TIN, None)
+    _linked(db, clock, "eop", OTHER_TIN, "EFT-000003")
     admin = who(db, "alice.admin", Role.ADMINISTRATOR)
     search = services.documents.search_documents
 
@@ -219,9 +230,10 @@ def test_search_filters_by_kind_dates_and_linked_record(
     assert [d.id for d in search(admin, DocumentQuery(until=until)).items] == [old_letter]
     middle = DocumentQuery(since=start - timedelta(days=12), until=start - timedelta(days=1))
     assert [d.id for d in search(admin, middle).items] == [eop]
-    linked = DocumentQuery(linked_kind="preauth", linked_id="pa-2026-000002")
-    assert [d.id for d in search(admin, linked).items] == [new_letter]
-    assert search(admin, DocumentQuery(linked_id="C2026000000002")).total == 1
+    linked = DocumentQuery(linked_kind="payment", linked_id="eft-000002")
+    assert [d.id for d in search(admin, linked).items] == [eop]
+    assert search(admin, DocumentQuery(linked_id="EFT-000002")).total == 1
+    assert search(admin, DocumentQuery(linked_id="EFT-000003")).total == 0
 
     with pytest.raises(ValidationFailed):
         search(admin, DocumentQuery(kind="recipe"))
@@ -234,9 +246,9 @@ def test_search_filters_by_kind_dates_and_linked_record(
 def test_search_keeps_scope_and_pages(
     services: Services, db: Database, clock: SettableClock, tins: None
 ) -> None:
-    ids = [_linked(db, clock, "upload", TIN, f"C202600000001{n}") for n in range(5)]
-    _linked(db, clock, "upload", OTHER_TIN, "C2026000000099")
-    care_plan = file(db, clock, "care_plan", TIN, "plan.txt")
+    ids = [_linked(db, clock, "upload", TIN, None) for _ in range(5)]
+    _linked(db, clock, "upload", OTHER_TIN, None)
+    evidence = file(db, clock, "review_evidence", TIN, "evidence.txt")
     admin = who(db, "alice.admin", Role.ADMINISTRATOR)
     billing = who(db, "bill.billing", Role.BILLING)
     first = services.documents.search_documents(admin, DocumentQuery(kind="upload"), limit=3)
@@ -245,12 +257,10 @@ def test_search_keeps_scope_and_pages(
     )
     assert [d.id for d in first.items + rest.items] == list(reversed(ids))
     assert first.total == 5 and rest.total is None
-    # Another TIN's documents and a billing user's clinical documents stay out of sight.
-    theirs = services.documents.search_documents(admin, DocumentQuery(linked_id="C2026000000099"))
-    assert theirs.items == []
-    assert care_plan not in [
-        d.id for d in services.documents.search_documents(billing, DocumentQuery()).items
-    ]
+    # Another TIN's documents and a billing user's user-access evidence stay out of sight.
+    everything = services.documents.search_documents(billing, DocumentQuery())
+    assert evidence not in [d.id for d in everything.items]
+    assert everything.total == 5
     with pytest.raises(PermissionDenied):
         services.documents.search_documents(admin, DocumentQuery(tin=OTHER_TIN))
     csr = who(db, "cora.csr", Role.CSR, None)

@@ -245,7 +245,8 @@ METHOD_ACTIONS: dict[str, tuple[Action, bool, Call]] = {
         lambda c, w: c.reassign_targets(w["campaign_id"]),
     ),
     "list_documents": (Action.READ_DOCUMENTS, False, lambda c, w: c.list_documents()),
-    "get_document": (Action.READ_DOCUMENTS, True, lambda c, w: c.get_document(w["document_id"])),
+    # A document has its record's readers: the world's document is an EOP (payments' readers).
+    "get_document": (Action.READ_PAYMENTS, True, lambda c, w: c.get_document(w["document_id"])),
     "audit_member_access": (
         Action.READ_AUDIT,
         False,
@@ -559,6 +560,13 @@ READ_ONLY_FOR_PAYER_ADMIN = {"list_campaigns", "get_campaign", "review_items", "
 READ_ONLY_FOR_PAYER_ADMIN |= {"profile_update_requests", "get_profile_update"}
 
 
+# Reviewers read only the members of their queue (a submitted preauthorization or admission names
+# them) and open no PCP panel; the world's member is a panel member outside the queue.
+# tests/security/test_payer_minimum_necessary.py reads a queue member.
+OUTSIDE_REVIEWER_QUEUE = {"get_member", "care_plans", "export_care_plan", "pcp_panel"}
+OUTSIDE_REVIEWER_QUEUE |= {"export_pcp_panel"}
+
+
 def _code(code: str) -> Any:
     from portal_core.models.identity import RegistrationProof
 
@@ -604,7 +612,9 @@ def _world(db: Database, now: Any) -> dict[str, Any]:
             select(review_items.c.id).where(review_items.c.campaign_id == campaign_id)
         ).scalar()
         document_id = conn.execute(
-            select(documents.c.id).where(documents.c.tin == MAIN_TIN).order_by(documents.c.id)
+            select(documents.c.id)
+            .where(documents.c.tin == MAIN_TIN, documents.c.kind == "eop")
+            .order_by(documents.c.id)
         ).scalar()
         rivera = conn.execute(
             select(users.c.id).where(users.c.username == "dr.rivera")
@@ -691,6 +701,8 @@ def _expected_refusal(role: Role, method: str, principal: Any) -> bool:
     action, at_tin, _ = METHOD_ACTIONS[method]
     if role is Role.PAYER_ADMIN and method in READ_ONLY_FOR_PAYER_ADMIN:
         return False
+    if role is Role.REVIEWER and method in OUTSIDE_REVIEWER_QUEUE:
+        return True
     return not allowed(principal, action, MAIN_TIN if at_tin and not role.is_payer else None)
 
 

@@ -184,19 +184,19 @@ def test_search_by_member_provider_and_status(services: Services, world: CareWor
 
 def test_scope_per_role(services: Services, world: CareWorld, db: Database) -> None:
     number = services.referrals.create_referral(world.staff, _new(world)).number
-    # The referring side, the specialist's side (another TIN) and the payer's readers see it.
+    # The referring side, the specialist's side (another TIN) and the payer's readers see it;
+    # referrals are no reviewer's work (minimum necessary).
     for reader in (
         world.staff,
         world.admin,
         world.specialist_staff,
         world.other_admin,
-        world.reviewer,
         world.csr,
     ):
         assert services.referrals.get_referral(reader, number).number == number
     with pytest.raises(NotFound):
         services.referrals.get_referral(world.narrow_staff, number)
-    for refused in (world.billing, world.payer_admin):
+    for refused in (world.billing, world.payer_admin, world.reviewer):
         with pytest.raises(PermissionDenied):
             services.referrals.get_referral(refused, number)
     with pytest.raises(PermissionDenied):
@@ -214,8 +214,8 @@ def test_scope_per_role(services: Services, world: CareWorld, db: Database) -> N
             .select_from(audit_log)
             .where(audit_log.c.action == "referrals.read", audit_log.c.record_id == MEMBER)
         ).scalar_one()
-    assert refusals == 5  # narrow staff's NotFound, billing, payer admin, other admin, CSR
-    assert reads == 6
+    assert refusals == 6  # narrow staff's NotFound, billing, payer admin, reviewer, other admin, CSR
+    assert reads == 5
 
 
 def test_a_referral_ties_the_member_to_the_specialist(
