@@ -214,7 +214,8 @@ def test_scope_per_role(services: Services, world: CareWorld, db: Database) -> N
             .select_from(audit_log)
             .where(audit_log.c.action == "referrals.read", audit_log.c.record_id == MEMBER)
         ).scalar_one()
-    assert refusals == 6  # narrow staff's NotFound, billing, payer admin, reviewer, other admin, CSR
+    # narrow staff's NotFound, billing, payer admin, reviewer, other admin, CSR
+    assert refusals == 6
     assert reads == 5
 
 
