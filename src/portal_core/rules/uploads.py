@@ -91,4 +91,3 @@ def check_submission(files: Sequence[tuple[str, bytes]]) -> list[str]:
     if len(files) > MAX_FILES:
         raise ValidationFailed("Attach at most 5 files at a time.", field="files")
     return [check_file(name, content) for name, content in files]
-
