@@ -74,7 +74,9 @@ def test_document_names_do_not_drive_the_terminal(world: Services, clock: Settab
         assert not RAW_CONTROL.search(listed.stderr), output_format
     table = _run(world, "documents", "list", "--kind", "letter").stdout
     assert "\\x1b]0;pwned\\x07title.pdf" in table and "\\x9b2J" in table
-    rows = list(csv.DictReader(io.StringIO(_run(world, "documents", "list", "--format", "csv").stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(_run(world, "documents", "list", "--format", "csv").stdout))
+    )
     assert "\\x1b]52;c;cm0gLXJmIH4=\\x07clip.pdf" in {r["file_name"] for r in rows}
     data = json.loads(_run(world, "documents", "list", "--format", "json").stdout)
     assert set(OSC_NAMES) <= {d["file_name"] for d in data}  # JSON keeps the data exactly
