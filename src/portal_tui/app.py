@@ -25,7 +25,7 @@ from textual.worker import NoActiveWorker, Worker, get_current_worker
 
 from portal_core.errors import BackendUnavailable, PortalError, SessionExpired
 from portal_tui.commands import PortalCommands, RecordCommands
-from portal_tui.menus import MENUS, MENUS_BY_MODE
+from portal_tui.menus import MENUS, MENUS_BY_MODE, may, usable
 from portal_tui.messages import (
     AccountChanged,
     MenuChosen,
@@ -186,6 +186,29 @@ class PortalApp(App[None]):
             markup=False,
         )
 
+    # -- crash report -----------------------------------------------------------------------------
+    def _fatal_error(self) -> None:
+        """Exit after an unhandled exception, like Textual, but with the portal's crash report:
+        Textual's shows every frame's local variables (a document's content, a password, a
+        token); this one shows where it failed and nothing it held (`crash_report`)."""
+        import sys
+
+        from rich.segment import Segments
+
+        from portal_tui.crash_report import crash_report
+
+        self.bell()
+        exc_type, error, traceback = sys.exc_info()
+        if error is None and self._exception is not None:
+            error, exc_type = self._exception, type(self._exception)
+            traceback = self._exception.__traceback__
+        if error is not None and exc_type is not None:
+            report = crash_report(exc_type, error, traceback)
+            self._exit_renderables.append(
+                Segments(self.console.render(report, self.console.options))
+            )
+        self._close_messages_no_wait()
+
     # -- themes -----------------------------------------------------------------------------------
     def _known_theme(self, name: str | None) -> str:
         if name and name in self.available_themes:
@@ -215,6 +238,7 @@ class PortalApp(App[None]):
 
     def on_account_changed(self, message: AccountChanged) -> None:
         self.account = message.account
+        self.refresh_bindings()
 
     async def on_session_lost(self, message: SessionLost) -> None:
         await self.return_to_sign_in(message.reason)
@@ -319,8 +343,21 @@ class PortalApp(App[None]):
         await self.return_to_sign_in("You are signed out.")
 
     # -- navigation -------------------------------------------------------------------------------
+    def may(self, *needs: str, at_active_tin: bool = False) -> bool:
+        """Whether the signed-in role may do any of `needs` (`Action` values), by the core's
+        permission matrix (`menus.may`): what it may not do is not offered."""
+        return may(self.account, needs, at_active_tin=at_active_tin)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"menu", "command_palette", "lock", "sign_out", "notifications"}:
+        if action == "menu":
+            menu = MENUS_BY_MODE.get(str(parameters[0])) if parameters else None
+            return (
+                self.signed_in
+                and not self.locked
+                and menu is not None
+                and usable(menu, self.account)
+            )
+        if action in {"command_palette", "lock", "sign_out", "notifications"}:
             return self.signed_in and not self.locked
         if action == "retry":
             # Offered (in the footer too) only while the server cannot be reached.
@@ -328,8 +365,9 @@ class PortalApp(App[None]):
         return True
 
     async def action_menu(self, mode: str) -> None:
-        """Switch to a menu."""
-        if self.signed_in and not self.locked and mode in MENUS_BY_MODE:
+        """Switch to a menu (one the role may use)."""
+        menu = MENUS_BY_MODE.get(mode)
+        if self.signed_in and not self.locked and menu is not None and usable(menu, self.account):
             await self.switch_mode(mode)
 
     async def on_menu_chosen(self, message: MenuChosen) -> None:
@@ -338,22 +376,26 @@ class PortalApp(App[None]):
     async def open_user(self, username: str) -> None:
         """Jump to a user in the users menu."""
         await self.action_menu("users")
-        self.screen_stack[0].post_message(OpenUser(username))
+        if self.current_mode == "users":  # not when the role may not use the menu
+            self.screen_stack[0].post_message(OpenUser(username))
 
     async def open_review(self) -> None:
         """Jump to the active TIN's open review campaign."""
         await self.action_menu("reviews")
-        self.screen_stack[0].post_message(OpenReview())
+        if self.current_mode == "reviews":  # not when the role may not use the menu
+            self.screen_stack[0].post_message(OpenReview())
 
     async def open_claim(self, claim_number: str) -> None:
         """Jump to a claim in the claims menu."""
         await self.action_menu("claims")
-        self.screen_stack[0].post_message(OpenClaim(claim_number))
+        if self.current_mode == "claims":  # not when the role may not use the menu
+            self.screen_stack[0].post_message(OpenClaim(claim_number))
 
     async def open_member(self, member_id: str) -> None:
         """Jump to a member in the members menu."""
         await self.action_menu("members")
-        self.screen_stack[0].post_message(OpenMember(member_id))
+        if self.current_mode == "members":  # not when the role may not use the menu
+            self.screen_stack[0].post_message(OpenMember(member_id))
 
     # -- notifications ----------------------------------------------------------------------------
     def show_unread(self, count: int | None) -> None:

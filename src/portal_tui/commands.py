@@ -1,5 +1,6 @@
 """The command palette's portal commands: go to any menu, open a user or the review, and jump
-straight to a claim number or member ID typed in."""
+straight to a claim number or member ID typed in. Only what the signed-in role may use is offered
+(`PortalApp.may`, from the core's permission matrix)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from portal_tui.menus import MENUS
+from portal_tui.menus import usable_menus
 
 if TYPE_CHECKING:
     from portal_tui.app import PortalApp
 
 USER_PREFIXES = ("open user ", "user ")
 """What starts a jump to a user: `open user jane` or `user jane`."""
+
+USERS_NEED = ("view_users", "manage_payer_staff")
+"""What opening a user needs (as the Users menu)."""
 
 
 CLAIM_REPORTS = "Claims reports"
@@ -58,21 +62,23 @@ class PortalCommands(Provider):
     async def discover(self) -> Hits:
         if not self._signed_in():
             return
-        for menu in MENUS:
+        for menu in usable_menus(self.portal.account):
             yield DiscoveryHit(
                 f"Go to {menu.title}",
                 partial(self.portal.action_menu, menu.mode),
                 help=f"Key {menu.key}" if menu.key else None,
             )
-        yield DiscoveryHit("Open review", self.portal.open_review, help="The open user review")
+        if self.portal.may("run_reviews", at_active_tin=True):
+            yield DiscoveryHit("Open review", self.portal.open_review, help="The open user review")
         yield DiscoveryHit(NOTIFICATIONS, self.open_notifications, help=NOTIFICATIONS_HELP)
-        yield DiscoveryHit(CLAIM_REPORTS, self.open_claim_reports, help=CLAIM_REPORTS_HELP)
+        if self.portal.may("run_claim_reports"):
+            yield DiscoveryHit(CLAIM_REPORTS, self.open_claim_reports, help=CLAIM_REPORTS_HELP)
 
     async def search(self, query: str) -> Hits:
         if not self._signed_in():
             return
         matcher = self.matcher(query)
-        for menu in MENUS:
+        for menu in usable_menus(self.portal.account):
             text = f"Go to {menu.title}"
             score = matcher.match(text)
             if score > 0:
@@ -84,7 +90,7 @@ class PortalCommands(Provider):
                     help=f"Key {menu.key}" if menu.key else None,
                 )
         score = matcher.match("Open review")
-        if score > 0:
+        if score > 0 and self.portal.may("run_reviews", at_active_tin=True):
             yield Hit(
                 score,
                 matcher.highlight("Open review"),
@@ -93,7 +99,7 @@ class PortalCommands(Provider):
                 help="The open user review of your TIN",
             )
         score = matcher.match(CLAIM_REPORTS)
-        if score > 0:
+        if score > 0 and self.portal.may("run_claim_reports"):
             yield Hit(
                 score,
                 matcher.highlight(CLAIM_REPORTS),
@@ -110,7 +116,7 @@ class PortalCommands(Provider):
                 text=NOTIFICATIONS,
                 help=NOTIFICATIONS_HELP,
             )
-        lowered = query.lower()
+        lowered = query.lower() if self.portal.may(*USERS_NEED, at_active_tin=True) else ""
         for prefix in USER_PREFIXES:
             if lowered.startswith(prefix) and query[len(prefix) :].strip():
                 name = query[len(prefix) :].strip()
@@ -160,7 +166,7 @@ class RecordCommands(Provider):
             if typed.startswith(prefix):
                 typed = typed[len(prefix) :].strip()
                 break
-        if CLAIM_NUMBER.fullmatch(typed):
+        if CLAIM_NUMBER.fullmatch(typed) and self.portal.may("read_claims"):
             yield Hit(
                 1.0,
                 f"Open claim {typed}",
@@ -168,7 +174,7 @@ class RecordCommands(Provider):
                 text=f"Open claim {typed}",
                 help="The claim's detail in the Claims menu",
             )
-        elif MEMBER_ID.fullmatch(typed):
+        elif MEMBER_ID.fullmatch(typed) and self.portal.may("read_members", "check_eligibility"):
             yield Hit(
                 1.0,
                 f"Open member {typed}",
@@ -182,7 +188,7 @@ class RecordCommands(Provider):
             if npi.startswith(prefix):
                 npi = npi[len(prefix) :].strip()
                 break
-        if NPI.fullmatch(npi):
+        if NPI.fullmatch(npi) and self.portal.may("read_providers"):
             from portal_tui.screens.providers import open_provider
 
             yield Hit(
@@ -198,7 +204,7 @@ class RecordCommands(Provider):
             if preauth.startswith(prefix):
                 preauth = preauth[len(prefix) :].strip()
                 break
-        if PREAUTH_NUMBER.fullmatch(preauth):
+        if PREAUTH_NUMBER.fullmatch(preauth) and self.portal.may("read_preauth"):
             from portal_tui.screens.preauth import open_linked
 
             yield Hit(
@@ -215,7 +221,7 @@ class RecordCommands(Provider):
                 record = record[len(prefix) :].strip()
                 break
         for pattern, kind, title, where in ADMISSION_REFERRAL_NUMBERS:
-            if pattern.fullmatch(record):
+            if pattern.fullmatch(record) and self.portal.may(f"read_{kind}s"):
                 from portal_tui.record_links import open_record
 
                 yield Hit(

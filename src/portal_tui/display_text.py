@@ -6,25 +6,24 @@ name must show as typed, and an escape sequence in a mail must not reach the ter
 
 from __future__ import annotations
 
-import re
+from typing import TYPE_CHECKING
 
-from rich.text import Text
+from portal_core.rules.inert_text import visible, visible_line
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-"""C0 and C1 control characters except tab and newline (which lay text out)."""
+if TYPE_CHECKING:
+    from rich.text import Text
 
+printable = visible
+"""`text` with every control character shown as `\\xNN` (tab and newline kept): the one rule the
+CLI, the CSV exports and the TUI share (`portal_core.rules.inert_text`)."""
 
-def printable(text: str) -> str:
-    """`text` with every control character shown as `\\xNN` (tab and newline kept)."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
-
-
-def one_line(text: str) -> str:
-    """`printable(text)` on one line: newlines and tabs become spaces (for table cells)."""
-    return printable(text).replace("\n", " ").replace("\t", " ")
+one_line = visible_line
+"""`printable(text)` on one line: newlines and tabs become spaces (for table cells)."""
 
 
 def plain_label(text: str) -> Text:
     """`printable(text)` as a label for a Select, OptionList or Checkbox, which read a `str` as
     markup: a TIN named `[b]Acme` shows as typed and the text keeps no markup style."""
+    from rich.text import Text
+
     return Text(printable(text))

@@ -2,7 +2,8 @@
 
 A cell beginning with `=`, `+`, `-` or `@` (or a tab or carriage return, which some spreadsheets
 skip before reading a formula) would run as a formula when the file is opened; such a cell gets a
-leading apostrophe so it shows as the text it is.
+leading apostrophe so it shows as the text it is. Control characters in a cell are shown as
+`\\xNN` (`rules/inert_text.py`), so a file printed to a terminal cannot drive it.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from portal_core.rules.inert_text import visible
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """First characters a spreadsheet could read as the start of a formula."""
 
 
 def neutralize_cell(value: object) -> str:
-    """The cell's text, with a leading apostrophe when it could be read as a formula."""
-    text = "" if value is None else str(value)
+    """The cell's text, control characters shown, with a leading apostrophe when it could be read
+    as a formula."""
+    text = "" if value is None else visible(str(value))
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from portal_core.errors import PermissionDenied
-from portal_core.models.identity import Principal, Role
+from portal_core.models.identity import Account, Principal, Role
 
 A = Role.ADMINISTRATOR
 PM = Role.PRACTICE_MAINTENANCE
@@ -223,3 +223,28 @@ def can_grant(principal: Principal, tin: str, role: Role) -> bool:
     if role is Role.ADMINISTRATOR:
         return allowed(principal, Action.MANAGE_ADMINISTRATORS, tin)
     return True
+
+
+def account_principal(account: Account) -> Principal:
+    """The principal a signed-in account acts as, from what the account carries: its payer role,
+    its active TIN roles and affiliations, and its break-glass window. For interfaces (the TUI)
+    that hold the account, not the session, so that what they offer is what `allowed()` grants;
+    the portal still decides every call from the session's own principal."""
+    active = [role for role in account.roles if role.status == "active"]
+    return Principal(
+        user_id=account.id,
+        username=account.username,
+        session_key="",
+        payer_role=account.payer_role,
+        tin_roles={role.tin: role.role for role in active},
+        affiliations={role.tin: frozenset(role.affiliations) for role in active},
+        active_tin=account.active_tin,
+        break_glass_until=account.break_glass_until,
+    )
+
+
+def account_allowed(
+    account: Account, action: Action, tin: str | None = None, now: datetime | None = None
+) -> bool:
+    """`allowed()` for the account's principal (see `account_principal`)."""
+    return allowed(account_principal(account), action, tin, now)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import PurePath
 
 from portal_core.errors import ValidationFailed
+from portal_core.rules.file_names import safe_file_name as safe_file_name  # the stored name
 
 MAX_FILES = 5
 """Files per submission."""
@@ -90,8 +91,3 @@ def check_submission(files: Sequence[tuple[str, bytes]]) -> list[str]:
     if len(files) > MAX_FILES:
         raise ValidationFailed("Attach at most 5 files at a time.", field="files")
     return [check_file(name, content) for name, content in files]
-
-
-def safe_file_name(file_name: str) -> str:
-    """The file's own name, without any folder part."""
-    return PurePath(file_name.replace("\\", "/")).name.strip()[:255]

@@ -1,4 +1,9 @@
-"""Ask where to save a file."""
+"""Ask where to save a file.
+
+The name offered comes from a record (a document's name, a member ID, a report's name), so it is
+made safe first (`portal_core.rules.file_names`): a NUL in it crashed the save, a `/` chose
+another folder. A path typed with a NUL is refused with a message.
+"""
 
 from __future__ import annotations
 
@@ -25,11 +30,13 @@ class FilePathModal(ModalScreen[Path | None]):
     ]
 
     def __init__(self, title: str, default: Path) -> None:
+        from portal_core.rules.file_names import safe_file_name
+
         super().__init__()
         self.title_text = title
         """What is being saved."""
-        self.default = default
-        """The path offered."""
+        self.default = default.with_name(safe_file_name(default.name))
+        """The path offered: the folder given, and the name made safe."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -47,6 +54,9 @@ class FilePathModal(ModalScreen[Path | None]):
         text = self.query_one("#path", Input).value.strip()
         if not text:
             self.query_one(".modal-error", Static).update("Type a file name.")
+            return
+        if "\x00" in text:
+            self.query_one(".modal-error", Static).update("A file name cannot hold a NUL.")
             return
         path = Path(text).expanduser()
         if path.is_dir():

@@ -89,6 +89,10 @@ class AdmissionsScreen(MenuScreen):
     | f7 | admissions.queue | The concurrent-review queue (reviewers). |
     | f5 | admissions.refresh | Fetch the list again. |
     """
+    NEEDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "new": ("notify_admissions",),
+        "queue": ("review_admissions",),
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -152,11 +156,9 @@ class AdmissionsScreen(MenuScreen):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "queue":
-            return is_reviewer(self.portal)
-        if action == "new":
-            return is_provider_side(self.portal)
-        return True
+        if action == "new" and not is_provider_side(self.portal):
+            return False  # notifying is done at the active TIN
+        return super().check_action(action, parameters)
 
     @on(Input.Submitted)
     def action_search(self) -> None:

@@ -41,6 +41,26 @@ class PortalScreen(Screen[ResultT]):
     GUIDE: ClassVar[str | None] = None
     """The user guide (`docs/NAME.md`) that `?` shows below the keys."""
 
+    NEEDS: ClassVar[dict[str, tuple[str, ...]]] = {}
+    """Minimum necessary: the screen's actions a role may lack, each with the permission actions
+    (`Action` values) any one of which allows it. A key whose action the signed-in role may not
+    do is neither shown (footer, help) nor run (`check_action`), by the core's matrix."""
+
+    NEEDS_AT_ACTIVE_TIN: ClassVar[bool] = False
+    """Whether `NEEDS` are decided by the role at the active TIN (the screen acts there)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """False for an action of `NEEDS` the role may not do; screens that decide more call this
+        last (`super().check_action`)."""
+        needs = self.NEEDS.get(action)
+        if needs is not None:
+            return self.portal.may(*needs, at_active_tin=self.NEEDS_AT_ACTIVE_TIN)
+        return True
+
+    def may(self, action: str) -> bool:
+        """Whether the role may do this screen's `action` (see `NEEDS`)."""
+        return self.check_action(action, ()) is not False
+
     @property
     def guide(self) -> str | None:
         """The guide to show in the help screen, when it is installed."""

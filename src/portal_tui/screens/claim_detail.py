@@ -75,6 +75,12 @@ class ClaimDetailScreen(MenuScreen):
     | m | claim.message | Write a message about this claim (shows its reference number). |
     | f5 | claim.refresh | Fetch again. |
     """
+    NEEDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "attach": ("submit_claim_documents",),
+        "inquiry": ("file_inquiries",),
+        "appeal": ("file_inquiries",),
+        "message": ("send_messages",),
+    }
 
     def __init__(self, claim_number: str, menu: str = "claims") -> None:
         super().__init__()
@@ -119,9 +125,9 @@ class ClaimDetailScreen(MenuScreen):
             self.report(error)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"attach", "inquiry", "appeal", "message"}:
-            return self.claim is not None
-        return True
+        if action in {"attach", "inquiry", "appeal", "message"} and self.claim is None:
+            return False
+        return super().check_action(action, parameters)
 
     @work(exclusive=True, group="claim-detail")
     async def load(self) -> None:

@@ -84,6 +84,11 @@ class ClaimSearchScreen(MenuScreen):
     | o | claims.sort | Next sort order: each column newest or largest first, then the reverse. |
     | f8 | claims.reports | The custom claims report builder. |
     """
+    NEEDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "reports": ("run_claim_reports",),
+        "denied": ("read_claims",),
+        "queue": ("answer_inquiries",),
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -230,10 +235,7 @@ class ClaimSearchScreen(MenuScreen):
         self.app.push_screen(DeniedWorklistScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "queue":
-            account = self.portal.account
-            return account is not None and account.payer_role is not None
-        return True
+        return super().check_action(action, parameters)
 
     def action_queue(self) -> None:
         from portal_tui.screens.claim_requests import OpenRequestsScreen

@@ -115,9 +115,10 @@ def document_text(document: Document) -> str | None:
 async def save_document(screen: MenuScreen, document_id: int, file_name: str) -> str | None:
     """Ask where, fetch the document and write it 0600; returns what to say (None: cancelled)."""
     from portal_core.paths import data_dir, write_private_file
+    from portal_core.rules.file_names import safe_file_name
     from portal_tui.modals.file_path import FilePathModal
 
-    safe_name = Path(file_name).name or f"document-{document_id}"
+    safe_name = safe_file_name(file_name, fallback=f"document-{document_id}")
     default = data_dir() / "exports" / safe_name
     path = await screen.app.push_screen_wait(FilePathModal("Save the document", default))
     if path is None:

@@ -131,6 +131,12 @@ class HomeScreen(MenuScreen):
     | f5 | home.refresh | Fetch everything again. |
     | enter | table.open | Open the recent item under the cursor. |
     """
+    NEEDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "publish": ("publish_announcements",),
+        "withdraw": ("publish_announcements",),
+        "messages": ("send_messages", "answer_messages"),
+        "denied": ("read_claims",),
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -211,20 +217,17 @@ class HomeScreen(MenuScreen):
             self._failed(error, "announcements-title", "home-announcements")
             return
         text = announcement_text(self.announcements)
-        if self._is_payer_admin():
+        if self.may("publish"):
             text += "\n(p publishes an announcement; w withdraws one)"
         self.query_one("#home-announcements", Static).update(text)
 
-    def _is_payer_admin(self) -> bool:
-        from portal_core.models.identity import Role
-
-        account = self.portal.account
-        return account is not None and account.payer_role == Role.PAYER_ADMIN
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("publish", "withdraw"):
-            return self._is_payer_admin()
-        return True
+        # The users and review keys act at the active TIN, as those menus do.
+        if action == "open_review":
+            return self.portal.may("run_reviews", at_active_tin=True)
+        if action == "users":
+            return self.portal.may("view_users", "manage_payer_staff", at_active_tin=True)
+        return super().check_action(action, parameters)
 
     @work(exclusive=True, group="home-dialog")
     async def action_publish(self) -> None:
@@ -279,6 +282,9 @@ class HomeScreen(MenuScreen):
         client = self.client
         tin = account.active_tin if account else None
         is_payer_admin = account is not None and account.payer_role == Role.PAYER_ADMIN
+        # Only what the role may see is asked for (and so shown, with its key).
+        sees_users = self.portal.may("view_users", at_active_tin=True)
+        runs_reviews = self.portal.may("run_reviews", at_active_tin=True)
 
         async def allowed(call: Awaitable[T]) -> T | None:
             try:
@@ -291,12 +297,12 @@ class HomeScreen(MenuScreen):
 
         pending, locked, campaigns, overdue, unread, recent = await asyncio.gather(
             allowed(client.list_users(UserFilter(tin=tin, status="pending"), limit=1))
-            if tin
+            if tin and sees_users
             else none(),
             allowed(client.list_users(UserFilter(tin=tin, status="locked"), limit=1))
-            if tin
+            if tin and sees_users
             else none(),
-            allowed(client.list_campaigns(tin)) if tin else none(),
+            allowed(client.list_campaigns(tin)) if tin and runs_reviews else none(),
             allowed(client.overdue_campaigns()) if is_payer_admin else none(),
             client.notifications(unread_only=True, limit=50),
             client.notifications(limit=5),
@@ -366,7 +372,10 @@ class HomeScreen(MenuScreen):
     # -- messages ------------------------------------------------------------------------------
     @work(exclusive=True, group="home-threads")
     async def load_threads(self) -> None:
-        """How many threads have unread posts."""
+        """How many threads have unread posts (not asked when the role has no Message Center)."""
+        if not self.may("messages"):
+            self._hide("threads-title", "home-threads")
+            return
         try:
             count = await self.client.unread_thread_count()
         except PortalError as error:

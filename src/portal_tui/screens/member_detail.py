@@ -47,6 +47,10 @@ class MemberDetailScreen(MenuScreen):
     | m | member.message | Message the care team: a thread linked to this member. |
     | f5 | member.refresh | Fetch again. |
     """
+    NEEDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "message_care_team": ("send_messages",),
+        "save_care_plan": ("read_care_plans",),
+    }
 
     def __init__(self, member_id: str) -> None:
         super().__init__()
@@ -75,9 +79,9 @@ class MemberDetailScreen(MenuScreen):
         self.dismiss(None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"save_care_plan", "message_care_team"}:
-            return bool(self.care_plans)
-        return True
+        if action in {"save_care_plan", "message_care_team"} and not self.care_plans:
+            return False
+        return super().check_action(action, parameters)
 
     @work(exclusive=True, group="member-detail")
     async def load(self) -> None:

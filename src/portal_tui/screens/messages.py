@@ -86,6 +86,11 @@ class MessagesScreen(MenuScreen):
     | f5 | messages.refresh | Fetch again. |
     | escape | messages.to_table | Back to the list. |
     """
+    NEEDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "compose": ("send_messages",),
+        "queue": ("answer_messages",),
+        "lookup": ("answer_messages",),
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -118,11 +123,9 @@ class MessagesScreen(MenuScreen):
         return account is not None and account.payer_role == Role.CSR
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"queue", "lookup"}:
-            return self.is_csr
-        if action == "compose":
-            return not self.is_csr
-        return True
+        if action == "compose" and self.is_csr:
+            return False  # the CSR answers from the queue
+        return super().check_action(action, parameters)
 
     def on_mount(self) -> None:
         self.load()

@@ -81,6 +81,9 @@ class ProviderProfileScreen(MenuScreen):
     | u | profile.request_update | Ask for a change (an administrator of the provider's TIN). |
     | f5 | profile.refresh | Fetch again. |
     """
+    NEEDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "request_update": ("request_profile_update",),
+    }
 
     def __init__(self, npi: str) -> None:
         super().__init__()
@@ -117,9 +120,9 @@ class ProviderProfileScreen(MenuScreen):
         message.set_class(error, "error")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "request_update":
-            return self.profile is not None and bool(self.profile.updatable_tins)
-        return True
+        if action == "request_update" and not (self.profile and self.profile.updatable_tins):
+            return False
+        return super().check_action(action, parameters)
 
     @work(exclusive=True, group="provider-profile")
     async def load(self) -> None:

@@ -73,6 +73,12 @@ class ProvidersScreen(MenuScreen):
     | escape | providers.to_table | To the list (from the form). |
     | f6 | providers.requests | Change requests: your TINs' or, for payer admins, the queue. |
     """
+    NEEDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "requests": (
+            "request_profile_update",
+            "approve_profile_update",
+        ),
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -173,9 +179,9 @@ class ProvidersScreen(MenuScreen):
         self.app.push_screen(ProviderProfileScreen(event.row.npi))  # type: ignore[attr-defined]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "requests":
-            return may_see_requests(self.portal)
-        return True
+        if action == "requests" and not may_see_requests(self.portal):
+            return False
+        return super().check_action(action, parameters)
 
     def action_requests(self) -> None:
         from portal_tui.screens.profile_updates import ProfileUpdatesScreen

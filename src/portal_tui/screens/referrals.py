@@ -61,6 +61,9 @@ class ReferralsScreen(MenuScreen):
     | escape | referrals.to_table | To the list. |
     | f5 | referrals.refresh | Fetch the list again. |
     """
+    NEEDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "new": ("manage_referrals",),
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -116,9 +119,9 @@ class ReferralsScreen(MenuScreen):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "new":
-            return is_provider_side(self.portal)
-        return True
+        if action == "new" and not is_provider_side(self.portal):
+            return False  # referrals are written at the active TIN
+        return super().check_action(action, parameters)
 
     @on(Input.Submitted)
     def action_search(self) -> None:

@@ -48,6 +48,8 @@ class ReviewsScreen(MenuScreen):
         Binding("o", "open_campaign", "New review", id="reviews.open_campaign"),
         Binding("f5", "refresh", "Refresh", id="reviews.refresh"),
     ]
+    NEEDS: ClassVar[dict[str, tuple[str, ...]]] = {"open_campaign": ("run_reviews",)}
+    NEEDS_AT_ACTIVE_TIN = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -67,7 +69,9 @@ class ReviewsScreen(MenuScreen):
             key=lambda c: c.id,
             empty_text="No overdue reviews."
             if self.overseer
-            else "No reviews yet. Press o to open one.",
+            else "No reviews yet. Press o to open one."
+            if self.may("open_campaign")
+            else "No reviews yet.",
             id="campaigns",
         )
 
@@ -83,9 +87,9 @@ class ReviewsScreen(MenuScreen):
         self.load()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "open_campaign":
-            return not self.overseer
-        return True
+        if action == "open_campaign" and self.overseer:
+            return False
+        return super().check_action(action, parameters)
 
     def action_refresh(self) -> None:
         self.load()
@@ -112,7 +116,8 @@ class ReviewsScreen(MenuScreen):
             self._open_current_when_loaded = False
             current = next((c for c in campaigns if c.status == "open"), None)
             if current is None:
-                self.notify("There is no open review. Press o to open one.")
+                hint = " Press o to open one." if self.may("open_campaign") else ""
+                self.notify(f"There is no open review.{hint}")
             else:
                 self.open_worklist(current)
 

@@ -69,6 +69,10 @@ class UsersScreen(MenuScreen):
         Binding("f5", "refresh", "Refresh", id="users.refresh"),
         Binding("escape", "to_table", "List", show=False, id="users.to_table"),
     ]
+    NEEDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "create": ("manage_users", "manage_payer_staff"),
+    }
+    NEEDS_AT_ACTIVE_TIN = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -177,6 +181,9 @@ class UsersScreen(MenuScreen):
 
     def action_create(self) -> None:
         from portal_tui.screens.user_forms import CreateUserScreen
+
+        if not self.may("create"):
+            return
 
         self.app.push_screen(CreateUserScreen(), self.reload_after)
 

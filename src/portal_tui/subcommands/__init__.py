@@ -1,7 +1,8 @@
 """The `portal` command group (Click): global options and the subcommands for operators and scripts.
 
-Data goes to stdout and messages to stderr. A `PortalError` prints its message on stderr and exits
-2; a check that finds a problem (`doctor`, `audit verify`) exits 1.
+Data goes to stdout and messages to stderr, all of it through `output`, which makes text from
+records inert (no control character reaches the terminal). A `PortalError` prints its message on
+stderr and exits 2; a check that finds a problem (`doctor`, `audit verify`) exits 1.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import click
 from portal_core import __version__
 from portal_core.errors import PortalError
 from portal_tui.subcommands.context import CliContext
+from portal_tui.subcommands.output import echo, say
 
 
 class PortalGroup(click.Group):
@@ -22,7 +24,7 @@ class PortalGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PortalError as error:
-            click.echo(error.message, err=True)
+            say(error.message)
             ctx.exit(2)
 
 
@@ -51,7 +53,7 @@ def portal(
 @portal.command()
 def version() -> None:
     """Print the version."""
-    click.echo(f"portal {__version__}")
+    echo(f"portal {__version__}")
 
 
 def _register() -> None:

@@ -3,14 +3,13 @@ PORTAL_USERNAME)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import click
 
 from portal_tui.subcommands.context import CliContext
-from portal_tui.subcommands.output import emit, format_option
+from portal_tui.subcommands.output import echo, emit, emit_json, format_option
 
 if TYPE_CHECKING:
     from portal_core.client.base import PortalClient
@@ -119,11 +118,11 @@ def show(context: CliContext, number: str, output_format: str) -> None:
 
     admission = context.as_user(work)
     if output_format == "json":
-        click.echo(json.dumps(admission.model_dump(mode="json"), indent=2))
+        emit_json(admission.model_dump(mode="json"))
         return
     emit([admission.model_dump()], ADMISSION_COLUMNS, output_format)
     if output_format == "table":
-        click.echo("")
+        echo()
     emit([r.model_dump() for r in admission.reviews], REVIEW_COLUMNS, output_format)
 
 

@@ -3,13 +3,12 @@ PORTAL_USERNAME)."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from portal_tui.subcommands.context import CliContext
-from portal_tui.subcommands.output import emit, format_option
+from portal_tui.subcommands.output import echo, emit, emit_json, format_option, say
 
 if TYPE_CHECKING:
     from portal_core.client.base import PortalClient
@@ -93,16 +92,16 @@ def show(context: CliContext, claim_number: str, output_format: str) -> None:
 
     claim = context.as_user(work)
     if output_format == "json":
-        click.echo(json.dumps(claim.model_dump(mode="json"), indent=2))
+        emit_json(claim.model_dump(mode="json"))
         return
     emit([claim.model_dump()], CLAIM_COLUMNS, output_format)
     if output_format == "table":
-        click.echo(f"\n{claim.status}: {claim.status_text}")
+        echo(f"\n{claim.status}: {claim.status_text}")
         if claim.denial_next_step:
-            click.echo(f"Next step: {claim.denial_next_step}")
+            echo(f"Next step: {claim.denial_next_step}")
             if claim.appeal_deadline:
-                click.echo(f"Appeal by: {claim.appeal_deadline}")
-        click.echo("")
+                echo(f"Appeal by: {claim.appeal_deadline}")
+        echo()
     emit(line_rows(claim), LINE_COLUMNS, output_format)
 
 
@@ -147,7 +146,7 @@ def report(
     rows = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
     emit(rows, result.columns, output_format)
     if result.truncated:
-        click.echo("Only the first 10,000 claims are shown; narrow the filters.", err=True)
+        say("Only the first 10,000 claims are shown; narrow the filters.")
 
 
 COMMANDS = [claims_group]

@@ -13,7 +13,7 @@ import click
 
 from portal_core import paths
 from portal_tui.subcommands.context import CliContext
-from portal_tui.subcommands.output import say
+from portal_tui.subcommands.output import echo, say
 
 
 @click.group("db")
@@ -124,7 +124,7 @@ def doctor(context: CliContext) -> None:
     width = max(len(check.name) for check in checks)
     for check in checks:
         mark = "ok " if check.ok else "BAD"
-        click.echo(f"{mark} {check.name.ljust(width)}  {check.value}")
+        echo(f"{mark} {check.name.ljust(width)}  {check.value}")
     problems = [check.name for check in checks if not check.ok]
     if problems:
         say(f"Problems found: {', '.join(problems)}.")

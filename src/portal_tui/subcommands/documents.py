@@ -1,5 +1,6 @@
-"""`portal documents list` and `portal documents save ID PATH`: the documents the user may see,
-and one saved to a file only they can read (signs in as PORTAL_USERNAME)."""
+"""`portal documents list` and `portal documents save ID [PATH]`: the documents the user may see,
+and one saved to a file only they can read (signs in as PORTAL_USERNAME). A document's own name
+becomes a file name only through `rules/file_names.py`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from portal_core.rules.inert_text import visible
 from portal_tui.subcommands.context import CliContext
-from portal_tui.subcommands.output import emit, format_option
+from portal_tui.subcommands.output import emit, format_option, say
 
 if TYPE_CHECKING:
     from portal_core.client.base import PortalClient
@@ -96,25 +98,37 @@ def list_documents(
 
 @documents_group.command("save")
 @click.argument("document_id", type=int)
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path), required=False)
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @click.pass_obj
-def save(context: CliContext, document_id: int, path: Path, force: bool) -> None:
-    """Save a document to PATH, readable only by you (0600)."""
-    from portal_core.paths import write_private_file
+def save(context: CliContext, document_id: int, path: Path | None, force: bool) -> None:
+    """Save a document to PATH, readable only by you (0600).
 
-    if path.exists() and not force:
+    When PATH is a folder (or left out: the current folder), the file is named after the
+    document, made safe first: no folder part, control character or reserved name.
+    """
+    from portal_core.paths import write_private_file
+    from portal_core.rules.file_names import safe_file_name
+
+    if path is not None and not path.is_dir() and path.exists() and not force:
         raise click.ClickException(f"{path} exists; add --force to replace it.")
 
     async def work(client: PortalClient) -> Document:
         return await client.get_document(document_id)
 
     document = context.as_user(work)
+    if path is None or path.is_dir():
+        name = safe_file_name(document.file_name, fallback=f"document-{document_id}")
+        path = (path or Path()) / name
+        if path.exists() and not force:
+            raise click.ClickException(f"{visible(str(path))} exists; add --force to replace it.")
     try:
         write_private_file(path, document.content)
-    except OSError as error:
-        raise click.ClickException(f"{path} could not be written: {error.strerror}") from error
-    click.echo(f"Saved {document.file_name} ({document.size:,} bytes) to {path}.", err=True)
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "the name cannot be used"
+        where = visible(str(path))
+        raise click.ClickException(f"{where} could not be written: {reason}") from error
+    say(f"Saved {document.file_name} ({document.size:,} bytes) to {path}.")
 
 
 COMMANDS = [documents_group]

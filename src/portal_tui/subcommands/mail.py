@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from portal_tui.subcommands.context import CliContext
-from portal_tui.subcommands.output import emit, format_option, say
+from portal_tui.subcommands.output import echo, emit, format_option, say
 
 MAIL_COLUMNS = ("id", "to_address", "subject", "created_at", "sent_at", "attempts", "body")
 
@@ -47,10 +47,10 @@ def outbox(context: CliContext, unsent: bool, limit: int, output_format: str) ->
         say("The outbox is empty.")
     for row in rows:
         sent = f"sent {row['sent_at']:%Y-%m-%d %H:%M}" if row["sent_at"] else "not sent"
-        click.echo(f"#{row['id']}  {row['created_at']:%Y-%m-%d %H:%M}  {sent}")
-        click.echo(f"To: {row['to_address']}\nSubject: {row['subject']}\n")
-        click.echo(row["body"].rstrip("\n"))
-        click.echo("-" * 72)
+        echo(f"#{row['id']}  {row['created_at']:%Y-%m-%d %H:%M}  {sent}")
+        echo(f"To: {row['to_address']}\nSubject: {row['subject']}\n")
+        echo(row["body"].rstrip("\n"))
+        echo("-" * 72)
 
 
 @mail_group.command("send")

@@ -1,8 +1,8 @@
 """`portal messages search`, `portal messages show REF` and `portal messages send --from FILE.json`
 (signs in as PORTAL_USERNAME).
 
-Message text comes from other people: `show` prints it with control characters made visible, so
-nothing in a post can drive the terminal.
+Message text comes from other people: `show` prints it through `output`, which shows control
+characters visibly, so nothing in a post can drive the terminal.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from portal_tui.subcommands.context import CliContext
-from portal_tui.subcommands.output import emit, format_option, say
+from portal_tui.subcommands.output import echo, emit, emit_json, format_option, say
 
 if TYPE_CHECKING:
     from portal_core.client.base import PortalClient
@@ -79,7 +79,7 @@ def search(
         return found[:wanted]
 
     rows = context.as_user(work)
-    emit([_safe(t.model_dump()) for t in rows], THREAD_COLUMNS, output_format)
+    emit([t.model_dump() for t in rows], THREAD_COLUMNS, output_format)
 
 
 @messages_group.command("show")
@@ -103,31 +103,31 @@ def show(context: CliContext, reference: str, lookup: bool, output_format: str) 
 
     thread, caller = context.as_user(work)
     if output_format == "json":
-        click.echo(json.dumps({**thread.model_dump(mode="json"), **caller}, indent=2))
+        emit_json({**thread.model_dump(mode="json"), **caller})
         return
-    emit([_safe(thread.model_dump())], THREAD_COLUMNS, output_format)
+    emit([thread.model_dump()], THREAD_COLUMNS, output_format)
     if output_format == "table" and caller:
         tins = ", ".join(caller["organization_tins"])
         role = caller["author_role"] or "no role"
         say(
-            f"Caller: {_printable(thread.author_name)} ({role}) for "
-            f"{_printable(thread.organization)}, a {caller['organization_kind']} ({tins})"
+            f"Caller: {thread.author_name} ({role}) for "
+            f"{thread.organization}, a {caller['organization_kind']} ({tins})"
         )
     if output_format == "table":
-        click.echo("")
+        echo()
         for post in thread.posts:
             side = "payer" if post.payer_side else "provider"
             when = f"{post.created_at:%Y-%m-%d %H:%M}"
-            click.echo(f"--- {when} {_printable(post.author_name)} ({side})")
-            click.echo(_printable(post.body))
+            echo(f"--- {when} {post.author_name} ({side})")
+            echo(post.body)
             for a in post.attachments:
-                click.echo(f"  [attachment {a.document_id}] {_printable(a.file_name)} ({a.size} B)")
+                echo(f"  [attachment {a.document_id}] {a.file_name} ({a.size} B)")
         return
     rows = []
     for post in thread.posts:
         row = post.model_dump()
         row["attachments"] = "; ".join(a.file_name for a in post.attachments)
-        rows.append(_safe(row))
+        rows.append(row)
     emit(rows, POST_COLUMNS, output_format)
 
 
@@ -183,21 +183,8 @@ def send(context: CliContext, source: Path) -> None:
         return await client.send_message(message)
 
     thread = context.as_user(work)
-    click.echo(thread.reference)
+    echo(thread.reference)
     say(f"Thread {thread.reference} is {thread.status.replace('_', ' ')}.")
-
-
-def _printable(text: str) -> str:
-    from portal_tui.display_text import printable
-
-    return printable(text)
-
-
-def _safe(row: dict[str, Any]) -> dict[str, Any]:
-    """Text cells with control characters made visible and kept on one line."""
-    from portal_tui.display_text import one_line
-
-    return {k: one_line(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
 COMMANDS = [messages_group]

@@ -1,7 +1,11 @@
-"""Writing listings to stdout as a table, JSON or CSV.
+"""Everything the CLI prints: listings as a table, JSON or CSV, lines of record text, messages.
 
-CSV cells that begin with `=`, `+`, `-` or `@` get a leading apostrophe so a spreadsheet never
-runs them as formulas.
+Whatever comes from records (names, file names, subjects, message bodies, server messages) was
+typed by someone else, and an escape sequence in it would drive the terminal (retitle the window,
+write the clipboard, plant a link). So every subcommand prints through this module, and this
+module alone makes the text inert: control characters are shown as `\\xNN`
+(`portal_core.rules.inert_text`), table cells kept on one line, JSON written as ASCII (escapes
+only), CSV cells neutralized for spreadsheets too (`portal_core.rules.csv_cells`).
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ from typing import Any, TypeVar
 
 import click
 
+from portal_core.rules.csv_cells import neutralize_cell
+from portal_core.rules.inert_text import visible, visible_line
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 FORMATS = ("table", "json", "csv")
 """The `--format` choices of every listing."""
-
-_FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def format_option() -> Callable[[F], F]:
@@ -34,11 +39,6 @@ def format_option() -> Callable[[F], F]:
         show_default=True,
         help="How to print the list.",
     )
-
-
-def neutralize_cell(value: str) -> str:
-    """`value` made safe for a spreadsheet: a formula-like start is prefixed with `'`."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def _text(value: Any) -> str:
@@ -66,8 +66,7 @@ def _json_value(value: Any) -> Any:
 def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], output_format: str) -> str:
     """The rows as text in the chosen format (only `columns`, in that order)."""
     if output_format == "json":
-        data = [{c: _json_value(row.get(c)) for c in columns} for row in rows]
-        return json.dumps(data, indent=2, default=str) + "\n"
+        return json_text([{c: _json_value(row.get(c)) for c in columns} for row in rows])
     if output_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -75,11 +74,17 @@ def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], output_for
         for row in rows:
             writer.writerow([neutralize_cell(_text(row.get(c))) for c in columns])
         return buffer.getvalue()
-    cells = [[_text(row.get(c)) for c in columns] for row in rows]
+    cells = [[visible_line(_text(row.get(c))) for c in columns] for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     return "\n".join(lines) + "\n"
+
+
+def json_text(data: Any) -> str:
+    """`data` as indented JSON in ASCII: every control or non-ASCII character is a `\\u` escape,
+    so the text is inert on a terminal and still the same data to a JSON reader."""
+    return json.dumps(data, indent=2, default=str, ensure_ascii=True) + "\n"
 
 
 def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], output_format: str) -> None:
@@ -87,6 +92,16 @@ def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], output_forma
     click.echo(render(rows, columns, output_format), nl=False)
 
 
+def emit_json(data: Any) -> None:
+    """Print one record (or any JSON-ready data) to stdout as inert JSON."""
+    click.echo(json_text(data), nl=False)
+
+
+def echo(text: str = "", *, err: bool = False) -> None:
+    """Print a line to stdout (stderr with `err`), control characters shown as `\\xNN`."""
+    click.echo(visible(text), err=err)
+
+
 def say(message: str) -> None:
-    """A message for the person at the terminal (stderr, so stdout stays data)."""
-    click.echo(message, err=True)
+    """A message for the person at the terminal (stderr, so stdout stays data), made inert."""
+    echo(message, err=True)

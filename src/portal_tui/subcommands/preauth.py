@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from portal_tui.subcommands.context import CliContext
-from portal_tui.subcommands.output import emit, format_option
+from portal_tui.subcommands.output import emit, emit_json, format_option
 
 if TYPE_CHECKING:
     from portal_core.client.base import PortalClient
@@ -211,7 +211,7 @@ def template_show(context: CliContext, template_id: str) -> None:
         return await client.get_preauth_template(template_id)
 
     template = context.as_user(work)
-    click.echo(template.model_dump_json(indent=2))
+    emit_json(template.model_dump(mode="json"))
 
 
 @template_group.command("save")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import click
 
 from portal_tui.subcommands.context import CliContext
-from portal_tui.subcommands.output import emit, format_option
+from portal_tui.subcommands.output import echo, emit, emit_json, format_option
 
 if TYPE_CHECKING:
     from portal_core.client.base import PortalClient
@@ -86,11 +85,11 @@ def show(context: CliContext, number: str, output_format: str) -> None:
 
     referral = context.as_user(work)
     if output_format == "json":
-        click.echo(json.dumps(referral.model_dump(mode="json"), indent=2))
+        emit_json(referral.model_dump(mode="json"))
         return
     emit([referral.model_dump()], REFERRAL_COLUMNS, output_format)
     if output_format == "table":
-        click.echo("")
+        echo()
     emit([e.model_dump() for e in referral.history], HISTORY_COLUMNS, output_format)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,7 +9,7 @@ import click
 
 from portal_core import paths
 from portal_tui.subcommands.context import CliContext
-from portal_tui.subcommands.output import emit, format_option, say
+from portal_tui.subcommands.output import echo, emit, format_option, say
 
 if TYPE_CHECKING:
     from portal_core.client.base import PortalClient
@@ -62,8 +61,9 @@ def export(context: CliContext, campaign_id: int, export_format: str, output: Pa
 
     content = context.as_user(work)
     if output is None:
-        sys.stdout.buffer.write(content)
-        sys.stdout.buffer.flush()
+        # To the terminal (or a pipe) as inert text; the file keeps the exact bytes.
+        text = content.decode("utf-8", errors="replace").replace("\r\n", "\n")
+        echo(text.removesuffix("\n"))
         return
     paths.write_private_file(output, content)
     say(f"Wrote {output}.")

@@ -16,7 +16,7 @@ import click
 
 from portal_core.errors import SecondFactorRequired, ValidationFailed
 from portal_tui.subcommands.context import CliContext
-from portal_tui.subcommands.output import say
+from portal_tui.subcommands.output import echo, say
 
 if TYPE_CHECKING:
     from portal_core.client.remote import RemoteClient
@@ -66,7 +66,7 @@ def login(context: CliContext, username: str | None, print_token: bool) -> None:
     where = client.tokens.where
     say(f"Signed in to {client.server_url} as {name}; the session token is in {where}.")
     if print_token:
-        click.echo(token)
+        echo(token)
 
 
 @click.command("logout")

@@ -1,4 +1,4 @@
-"""The sidebar: every menu with the key that switches to it."""
+"""The sidebar: every menu the signed-in role may use, with the key that switches to it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from rich.text import Text
 from textual import events
 from textual.widget import Widget
 
-from portal_tui.menus import MENUS
+from portal_tui.menus import Menu, usable_menus
 from portal_tui.messages import MenuChosen
 
 
@@ -38,11 +38,23 @@ class Sidebar(Widget):
         self.current = current
         """The mode of the screen this sidebar is on."""
 
+    def on_mount(self) -> None:
+        # The menus follow the account (a changed active TIN or break-glass window).
+        self.watch(self.app, "account", self._account_changed, init=False)
+
+    def _account_changed(self) -> None:
+        self.refresh()
+
+    @property
+    def menus(self) -> tuple[Menu, ...]:
+        """The menus shown: those the signed-in role may use (`menus.usable_menus`)."""
+        return usable_menus(getattr(self.app, "account", None))
+
     def render(self) -> Text:
         current_style = self.get_component_rich_style("sidebar--current")
         key_style = self.get_component_rich_style("sidebar--key")
         text = Text(no_wrap=True, overflow="ellipsis")
-        for index, menu in enumerate(MENUS):
+        for index, menu in enumerate(self.menus):
             if index:
                 text.append("\n")
             key = (menu.key or "").upper() if (menu.key or "").startswith("f") else (menu.key or "")
@@ -56,5 +68,6 @@ class Sidebar(Widget):
 
     def on_click(self, event: events.Click) -> None:
         row = event.y - 1  # the top padding line
-        if 0 <= row < len(MENUS):
-            self.post_message(MenuChosen(MENUS[row].mode))
+        menus = self.menus
+        if 0 <= row < len(menus):
+            self.post_message(MenuChosen(menus[row].mode))
