@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from sqlalchemy import select
 
 from portal_core.client.base import PortalClient
 from portal_core.clock import SettableClock
@@ -17,6 +18,7 @@ from portal_core.errors import (
     SessionExpired,
     ValidationFailed,
 )
+from portal_core.models.documents import DocumentQuery
 from portal_core.models.identity import AccountSettings, Role, UserStatus
 from portal_core.models.reviews import (
     BulkDecision,
@@ -25,6 +27,8 @@ from portal_core.models.reviews import (
     ReviewItemFilter,
 )
 from portal_core.models.users import NewUser, UserFilter
+from portal_core.store.engine import Database
+from portal_core.store.schema import documents
 
 OTHER_TIN = "521234567"
 """Riverbend's TIN: none of Lakeside's staff may see it."""
@@ -182,3 +186,38 @@ async def test_calls_without_a_session_are_refused(client: PortalClient) -> None
         await client.account()
     with pytest.raises(SessionExpired):
         await client.list_documents()
+
+
+async def test_documents_follow_their_records_readers(
+    client: PortalClient, world_db: Database
+) -> None:
+    """The document rule's SQL (correlated record scopes) answers alike on both databases."""
+    with world_db.read() as conn:
+        letter = conn.execute(
+            select(documents.c.id)
+            .where(
+                documents.c.tin == MAIN_TIN,
+                documents.c.kind == "letter",
+                documents.c.linked_kind == "admission",
+            )
+            .order_by(documents.c.id)
+            .limit(1)
+        ).scalar_one()
+        eop = conn.execute(
+            select(documents.c.id)
+            .where(documents.c.tin == MAIN_TIN, documents.c.kind == "eop")
+            .order_by(documents.c.id)
+            .limit(1)
+        ).scalar_one()
+    await client.sign_in("billing.acme", DEMO_PASSWORD)
+    listed = await client.search_documents(DocumentQuery(tin=MAIN_TIN))
+    assert all(d.linked_kind != "admission" for d in listed.items)
+    assert eop in {d.id for d in listed.items}
+    with pytest.raises(NotFound):
+        await client.get_document(letter)
+    await client.sign_out()
+    await client.sign_in("staff.lakeside", DEMO_PASSWORD)
+    listed = await client.search_documents(DocumentQuery(tin=MAIN_TIN))
+    assert eop not in {d.id for d in listed.items}
+    with pytest.raises(NotFound):
+        await client.get_document(eop)
