@@ -1,7 +1,7 @@
 """Password rules (NIST SP 800-63B 5.1.1.2, memorized secrets) and Argon2id hashing.
 
-A password is NFKC-normalized first (fullwidth `ｐａｓｓ` is `pass`, a composed `é` equals a decomposed
-one), and every rule reads the normalized form:
+A password is NFKC-normalized first (fullwidth `ｐａｓｓ` is `pass`, a composed `é` equals a
+decomposed one), and every rule reads the normalized form:
 
 - at least 15 characters, or 8 once the user has a second factor; at most 128 (counted after
   normalization, one character per code point); no composition rules;
@@ -20,10 +20,11 @@ for hashes made before normalization.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from functools import cache
 from importlib import resources
@@ -74,7 +75,7 @@ _SUBSTITUTIONS = str.maketrans(
 `password` and `iloveyou` as `1l0v3y0u`: one character for one, positions kept."""
 
 _KEYBOARD_ROWS = ("`1234567890-=", "qwertyuiop[]\\", "asdfghjkl;'", "zxcvbnm,./")
-_KEYBOARD_SHIFTED = ('~!@#$%^&*()_+', "QWERTYUIOP{}|", 'ASDFGHJKL:"', "ZXCVBNM<>?")
+_KEYBOARD_SHIFTED = ("~!@#$%^&*()_+", "QWERTYUIOP{}|", 'ASDFGHJKL:"', "ZXCVBNM<>?")
 _YEAR = re.compile(r"(19|20)\d\d")
 
 # Costs in bits of each kind of piece (log2 of the choices an attacker has for it).
@@ -187,7 +188,9 @@ def guess_bits(password: str, context: Iterable[str] = ()) -> float:
     return best[-1]
 
 
-def _pieces(plain: str, skeleton: str, start: int, words: tuple[str, ...]) -> list[tuple[int, float]]:
+def _pieces(
+    plain: str, skeleton: str, start: int, words: tuple[str, ...]
+) -> list[tuple[int, float]]:
     """The pieces that may start at `start` other than runs: (end, bits)."""
     common, longest = _common_skeletons()
     pieces = [(start + 1, _character_bits(plain[start]))]
@@ -243,13 +246,13 @@ def _key_positions(text: str) -> list[tuple[int, ...] | None]:
 
 
 def _periodic_runs(
-    points: list[tuple[int, ...]] | list[tuple[int, ...] | None], *, keyboard: bool
+    points: Sequence[tuple[int, ...] | None], *, keyboard: bool
 ) -> list[list[tuple[int, int, float]]]:
     """For each start, the runs whose steps repeat with a period of 1 to 4: (period, end, bits of
     one period's steps). Points are code points or key positions (None breaks a run)."""
     steps: list[tuple[int, ...] | None] = [
         None if a is None or b is None else tuple(y - x for x, y in zip(a, b, strict=True))
-        for a, b in zip(points, points[1:], strict=False)
+        for a, b in itertools.pairwise(points)
     ]
     runs: list[list[tuple[int, int, float]]] = [[] for _ in points]
     for start in range(len(points)):

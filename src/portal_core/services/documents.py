@@ -21,7 +21,7 @@ from portal_core.models.common import Page
 from portal_core.models.documents import Document, DocumentQuery, DocumentSummary
 from portal_core.models.identity import Principal, Role
 from portal_core.rules.permissions import WHOLE_TIN_ROLES, Action, require, sees_all_tins
-from portal_core.services import audit
+from portal_core.services import audit, keyset
 from portal_core.store.engine import Database
 from portal_core.store.schema import documents
 
@@ -94,11 +94,7 @@ def _encode_cursor(created_at: datetime, doc_id: int) -> str:
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        stamp, doc_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(stamp), int(doc_id)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ValidationFailed("That page position is not valid.", field="after") from error
+    return keyset.read(cursor, datetime, int)
 
 
 class DocumentService:

@@ -1337,11 +1337,14 @@ TOUCH_EVERY = timedelta(seconds=30)
 def _session_timeout(session: RowMapping, now: datetime) -> SessionExpired | None:
     """Why a session has timed out (absolute or idle limit), or None while it is live."""
     if now >= session["expires_at"]:
-        return SessionExpired("Your session reached its 12-hour limit. Sign in again.")
+        return SessionExpired(
+            "Your session reached its 12-hour limit. Sign in again.", reason="session_lifetime"
+        )
     if now > session["last_seen_at"] + timedelta(minutes=session["idle_minutes"]):
         return SessionExpired(
             f"You were signed out after {session['idle_minutes']} minutes without activity. "
-            "Sign in again."
+            "Sign in again.",
+            reason="idle_timeout",
         )
     return None
 
