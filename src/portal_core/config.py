@@ -84,7 +84,8 @@ class Settings(BaseSettings):
     """Mail delivery."""
     max_body_mb: int = Field(default=30, ge=1, le=1024)
     """`portal serve`: the largest request body in MB (413 past it); file uploads may carry the
-    upload rules' largest submission (5 files of 25 MB, about 167 MB as base64) whatever this says."""
+    upload rules' largest submission (5 files of 25 MB, about 167 MB as base64) whatever this
+    says."""
 
     @classmethod
     def settings_customise_sources(

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
-from starlette.routing import Match
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal_core import __version__
@@ -102,7 +102,7 @@ def error_response(error: PortalError) -> JSONResponse:
     reason = error.reason if isinstance(error, SessionExpired) else None
     body = ErrorBody(
         error=type(error).__name__, message=error.message, field=error.field, reason=reason
-    ).model_dump()
+    ).body()
     headers = None
     if isinstance(error, SessionExpired):
         # RFC 6750: no token is a bare challenge; a token that no longer works is invalid_token.
@@ -111,13 +111,12 @@ def error_response(error: PortalError) -> JSONResponse:
     return JSONResponse(body, status_code=error.status, headers=headers)
 
 
-def allowed_methods(app: ASGIApp, scope: Scope) -> list[str]:
-    """The verbs some route serves at the request's path (for a 405's `Allow`)."""
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The verbs some route serves at `path`, from the app's OpenAPI paths (for a 405's `Allow`)."""
     methods: set[str] = set()
-    for route in getattr(app, "routes", ()):
-        match, _child = route.matches({**scope, "method": "\x00"})
-        if match is Match.PARTIAL:
-            methods.update(getattr(route, "methods", None) or ())
+    for template, operations in app.openapi().get("paths", {}).items():
+        if compile_path(template)[0].fullmatch(path):
+            methods.update(verb.upper() for verb in operations)
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)
@@ -151,7 +150,7 @@ def _install_error_handlers(app: FastAPI) -> None:
                 )
             )
         if error.status_code == 405:
-            allow = ", ".join(allowed_methods(request.app, request.scope))
+            allow = ", ".join(allowed_methods(request.app, request.url.path))
             response = error_response(
                 PortalError(f"This address does not answer {request.method}; it answers {allow}.")
             )
@@ -225,6 +224,6 @@ def _unexpected(scope: Scope, error: Exception) -> JSONResponse:
     route = getattr(scope.get("route"), "path", "an unknown route")
     logger.error("unexpected %s in %s %s", type(error).__name__, scope.get("method"), route)
     return JSONResponse(
-        ErrorBody(error="PortalError", message=UNEXPECTED).model_dump(),
+        ErrorBody(error="PortalError", message=UNEXPECTED).body(),
         status_code=500,
     )

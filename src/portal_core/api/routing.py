@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
-from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from portal_core.api.auth import Credentials, client_address, principal_of, remember_address
@@ -47,12 +47,9 @@ class ErrorBody(BaseModel):
     """Why a 401 `SessionExpired` (`missing_token`, `session_expired`, `idle_timeout`,
     `session_lifetime`): present only on those."""
 
-    @model_serializer(mode="wrap")
-    def _without_empty_reason(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        body: dict[str, Any] = handler(self)
-        if body.get("reason") is None:
-            body.pop("reason", None)
-        return body
+    def body(self) -> dict[str, Any]:
+        """The JSON body: `reason` only when there is one."""
+        return self.model_dump(exclude={"reason"} if self.reason is None else None)
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
