@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     """Where a remote token is kept: `keyring` (memory if none works) or `file` (plaintext)."""
     mail: MailSettings = Field(default_factory=MailSettings)
     """Mail delivery."""
+    max_body_mb: int = Field(default=30, ge=1, le=1024)
+    """`portal serve`: the largest request body in MB (413 past it); file uploads may carry the
+    upload rules' largest submission (5 files of 25 MB, about 167 MB as base64) whatever this
+    says."""
 
     @classmethod
     def settings_customise_sources(

@@ -5,11 +5,12 @@ PortalError                     a rule or condition the user can understand; mes
  ├── NotFound                   no such record, or not one this user may see (no existence leak)
  ├── PermissionDenied           the role may not do this
  ├── ValidationFailed           bad input; `field` names the input when there is one
+ │    └── RequestTooLarge       the request body is over the server's limit
  ├── Conflict                   the record changed or a rule about other records forbids it
  ├── AuthenticationFailed       wrong credentials, locked account, bad code
  │    ├── SecondFactorRequired  the password was right; a TOTP code is needed
  │    └── MigrationRequired     an old-portal account: choose a new username and password first
- ├── SessionExpired             idle or absolute timeout, sign-out, or revocation
+ ├── SessionExpired             no token, idle or absolute timeout, sign-out, or revocation
  └── BackendUnavailable         the database or the server cannot be reached
 ```
 
@@ -45,7 +46,11 @@ class PermissionDenied(PortalError):
 
 
 class ValidationFailed(PortalError):
-    status = 422
+    status = 400
+
+
+class RequestTooLarge(ValidationFailed):
+    status = 413
 
 
 class Conflict(PortalError):
@@ -65,7 +70,16 @@ class MigrationRequired(AuthenticationFailed):
 
 
 class SessionExpired(PortalError):
-    status = 440
+    """No live session: HTTP 401 with a `reason` a program can act on."""
+
+    status = 401
+
+    def __init__(
+        self, message: str, *, reason: str = "session_expired", field: str | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.reason = reason
+        """`missing_token`, `session_expired`, `idle_timeout` or `session_lifetime`."""
 
 
 class BackendUnavailable(PortalError):
@@ -79,6 +93,7 @@ ERRORS_BY_NAME: dict[str, type[PortalError]] = {
         NotFound,
         PermissionDenied,
         ValidationFailed,
+        RequestTooLarge,
         Conflict,
         AuthenticationFailed,
         SecondFactorRequired,

@@ -21,7 +21,8 @@ bearer_scheme = HTTPBearer(
     scheme_name="session",
     description="The opaque session token `POST /session` returned.",
 )
-"""The OpenAPI security scheme; missing credentials are ours to refuse (as `SessionExpired`)."""
+"""The OpenAPI security scheme; missing credentials are ours to refuse (as `SessionExpired`, 401
+with the reason `missing_token`)."""
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 """A route parameter receiving the `Authorization: Bearer …` credentials, if any."""
@@ -32,7 +33,7 @@ SIGNED_OUT = "You are signed out. Sign in again."
 def token_of(credentials: HTTPAuthorizationCredentials | None) -> str:
     """The bearer token, or `SessionExpired` when the request carries none."""
     if credentials is None or not credentials.credentials.strip():
-        raise SessionExpired(SIGNED_OUT)
+        raise SessionExpired(SIGNED_OUT, reason="missing_token")
     return credentials.credentials.strip()
 
 

@@ -66,7 +66,9 @@ def router() -> APIRouter:
                 else "The database schema is not the newest: run `portal db upgrade`."
             )
             body = ErrorBody(error="BackendUnavailable", message=problem.message)
-            return Response(body.model_dump_json(), 503, media_type="application/json")
+            return Response(
+                body.model_dump_json(exclude={"reason"}), 503, media_type="application/json"
+            )
         return Response(
             Health(status="ready", revision=current).model_dump_json(),
             200,

@@ -9,9 +9,10 @@ session lookup and the service call run in one worker thread, off the event loop
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel
@@ -27,7 +28,9 @@ from portal_core.errors import (
     MigrationRequired,
     SecondFactorRequired,
 )
+from portal_core.models.claims import UploadFile
 from portal_core.models.identity import SignInResult
+from portal_core.rules import uploads
 from portal_core.services import Services
 
 
@@ -40,6 +43,13 @@ class ErrorBody(BaseModel):
     """Plain words for the user (never PHI, never a stack trace)."""
     field: str | None = None
     """The input at fault, when there is one."""
+    reason: str | None = None
+    """Why a 401 `SessionExpired` (`missing_token`, `session_expired`, `idle_timeout`,
+    `session_lifetime`): present only on those."""
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body: `reason` only when there is one."""
+        return self.model_dump(exclude={"reason"} if self.reason is None else None)
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -53,6 +63,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 ERROR_RESPONSES[500] = {"model": ErrorBody, "description": "An unexpected server error"}
 """What every route may answer besides success, for the OpenAPI schema."""
+
+UPLOAD_BODY_LIMIT = uploads.MAX_FILES * 4 * math.ceil(uploads.MAX_BYTES / 3) + 1024 * 1024
+"""The body limit of a route carrying files: the upload rules' largest submission as JSON (5 files
+of 25 MB, base64 is 4/3 of that: 166.7 MB) and 1 MB for names and text. Other routes have the app's
+limit (`app.MAX_BODY_MB`)."""
 
 _BINARY = {
     "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
@@ -88,8 +103,21 @@ def build_router(area: str, routes: tuple[Route, ...]) -> APIRouter:
             response_model=None if returns in (None, bytes) else returns,
             responses=responses,
             openapi_extra={"x-idempotent": True} if route.idempotent else None,
+            max_body_size=UPLOAD_BODY_LIMIT if carries_files(signature.body) else None,
         )
     return router
+
+
+def carries_files(annotation: Any, seen: tuple[Any, ...] = ()) -> bool:
+    """Does a body of this type hold `UploadFile`s (anywhere inside)?"""
+    if annotation is UploadFile:
+        return True
+    if any(annotation is earlier for earlier in seen):
+        return False
+    seen = (*seen, annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return any(carries_files(f.annotation, seen) for f in annotation.model_fields.values())
+    return any(carries_files(argument, seen) for argument in get_args(annotation))
 
 
 def _endpoint(route: Route) -> Callable[..., Awaitable[Response]]:

@@ -137,7 +137,7 @@ class RemoteClient(PortalClient):
         headers: dict[str, str] = {}
         if route.session:
             if self.token is None:
-                raise SessionExpired("You are signed out. Sign in again.")
+                raise SessionExpired("You are signed out. Sign in again.", reason="missing_token")
             headers["Authorization"] = f"Bearer {self.token}"
         path = route.path.format(
             **{a.name: quote(str(_plain(args[a.name])), safe="") for a in signature.path}
@@ -507,9 +507,19 @@ def _error_of(response: httpx.Response) -> PortalError:
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         cls = ERRORS_BY_NAME.get(str(body.get("error")))
         field = body.get("field")
+        field = field if isinstance(field, str) else None
+        reason = body.get("reason")
+        if cls is SessionExpired or (response.status_code == 401 and isinstance(reason, str)):
+            return SessionExpired(
+                body["message"],
+                reason=reason if isinstance(reason, str) else "session_expired",
+                field=field,
+            )
         if cls is not None:
-            return cls(body["message"], field=field if isinstance(field, str) else None)
+            return cls(body["message"], field=field)
     status = response.status_code
+    if status == 401 and "invalid_token" in response.headers.get("www-authenticate", ""):
+        return SessionExpired("Your session has ended. Sign in again.")
     if status >= 500:
         return BackendUnavailable(
             f"The portal server had a problem (HTTP {status}). Try again in a moment."

@@ -868,7 +868,4 @@ class AdmissionService:
 
 
 def _int(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError as error:
-        raise ValidationFailed("That page position is not valid.", field="after") from error
+    return keyset.row_id(value)

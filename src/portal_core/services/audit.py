@@ -22,6 +22,7 @@ from portal_core.models.common import Page
 from portal_core.models.identity import Principal
 from portal_core.models.recent_items import RecentItem
 from portal_core.rules.permissions import Action, allowed, require
+from portal_core.services import keyset
 from portal_core.store.engine import Database
 from portal_core.store.schema import audit_log
 
@@ -296,7 +297,7 @@ class AuditService:
         require(principal, Action.READ_AUDIT)
         query = select(audit_log).where(*conditions)
         if after:
-            query = query.where(audit_log.c.id < int(after))
+            query = query.where(audit_log.c.id < keyset.row_id(after))
         query = query.order_by(audit_log.c.id.desc()).limit(limit + 1)
         with self.db.write() as conn:
             rows = list(conn.execute(query).mappings())

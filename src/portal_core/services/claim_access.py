@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal_core.clock import Clock
-from portal_core.errors import NotFound, ValidationFailed
+from portal_core.errors import NotFound
 from portal_core.models.claims import (
     Adjustment,
     ClaimDetail,
@@ -48,7 +48,7 @@ from portal_core.rules.identifiers import parse_claim_number, parse_tin
 from portal_core.rules.money import dollars
 from portal_core.rules.permissions import Action, tin_in_scope
 from portal_core.rules.service_dates import check_range, claim_history_start, parse_date
-from portal_core.services import audit
+from portal_core.services import audit, keyset
 from portal_core.services.keyset import decode, encode
 from portal_core.services.record_scope import claim_condition
 from portal_core.store.engine import Database
@@ -102,14 +102,8 @@ def unindexed(column: Column[Any]) -> ColumnElement[Any]:
 def cursor_values(cursor: str, keys: Sequence[Column[Any]]) -> list[object]:
     """The last row's sort key from a cursor, each part as its column's type."""
     values: list[object] = []
-    for part, key in zip(decode(cursor, len(keys)), keys, strict=True):
-        kind = key.type.python_type
-        try:
-            values.append(
-                date.fromisoformat(part) if kind is date else int(part) if kind is int else part
-            )
-        except ValueError as error:
-            raise ValidationFailed("That page position is not valid.", field="after") from error
+    for text, key in zip(decode(cursor, len(keys)), keys, strict=True):
+        values.append(keyset.part(key.type.python_type, text))
     return values
 
 

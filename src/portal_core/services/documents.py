@@ -29,7 +29,7 @@ from portal_core.rules.document_access import (
     readable_records,
 )
 from portal_core.rules.permissions import Action, allowed, require
-from portal_core.services import audit
+from portal_core.services import audit, keyset
 from portal_core.services.record_scope import (
     admission_condition,
     claim_condition,
@@ -178,11 +178,7 @@ def _encode_cursor(created_at: datetime, doc_id: int) -> str:
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        stamp, doc_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(stamp), int(doc_id)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ValidationFailed("That page position is not valid.", field="after") from error
+    return keyset.read(cursor, datetime, int)
 
 
 class DocumentService:

@@ -67,7 +67,9 @@ from portal_core.services.consolidation import move_roles
 from portal_core.services.identity_area import IdentityArea, new_id, user_row
 from portal_core.services.tin_proof import NOT_PROVEN, proof_kind, proves_tin
 from portal_core.store import accounts
+from portal_core.store.engine import Database
 from portal_core.store.schema import (
+    organizations,
     password_resets,
     sessions,
     tins,
@@ -525,7 +527,9 @@ class IdentityService(IdentityArea):
         phone = registration.phone.strip()
         if len(phone) > 30:
             raise ValidationFailed("A phone number has at most 30 characters.", field="phone")
-        check_password(registration.password, username)
+        check_password(
+            registration.password, username, context=_password_context(self.db, email, full_name)
+        )
         with self.db.read() as conn:
             taken = _user_by_username(conn, username) is not None
         if taken:
@@ -769,7 +773,12 @@ class IdentityService(IdentityArea):
                 outcome="failed",
                 detail={"reason": "invalid_token"},
             )
-        check_password(new_password, user["username"], has_mfa=bool(user["totp_enabled"]))
+        check_password(
+            new_password,
+            user["username"],
+            has_mfa=bool(user["totp_enabled"]),
+            context=_password_context(self.db, user["email"], user["full_name"]),
+        )
         new_hash = hash_password(new_password)
         with self.db.write() as conn:
             # Claim the token inside the write, so two uses racing cannot both succeed.
@@ -845,7 +854,11 @@ class IdentityService(IdentityArea):
             )
         new_username = parse_username(migration.new_username)
         email = parse_email(migration.email)
-        check_password(migration.new_password, new_username)
+        check_password(
+            migration.new_password,
+            new_username,
+            context=_password_context(self.db, email, user["full_name"], user["username"]),
+        )
         new_key = username_key(new_username)
         new_hash = hash_password(migration.new_password)
         now = self.clock.now()
@@ -929,7 +942,12 @@ class IdentityService(IdentityArea):
         """Change the password; every other session of the user ends."""
         action = "identity.change_password"
         user = self._check_own_password(principal, current_password, action)
-        check_password(new_password, user["username"], has_mfa=bool(user["totp_enabled"]))
+        check_password(
+            new_password,
+            user["username"],
+            has_mfa=bool(user["totp_enabled"]),
+            context=_password_context(self.db, user["email"], user["full_name"]),
+        )
         if new_password == current_password:
             raise ValidationFailed(
                 "The new password is the same as the current one.", field="new_password"
@@ -1319,10 +1337,23 @@ TOUCH_EVERY = timedelta(seconds=30)
 def _session_timeout(session: RowMapping, now: datetime) -> SessionExpired | None:
     """Why a session has timed out (absolute or idle limit), or None while it is live."""
     if now >= session["expires_at"]:
-        return SessionExpired("Your session reached its 12-hour limit. Sign in again.")
+        return SessionExpired(
+            "Your session reached its 12-hour limit. Sign in again.", reason="session_lifetime"
+        )
     if now > session["last_seen_at"] + timedelta(minutes=session["idle_minutes"]):
         return SessionExpired(
             f"You were signed out after {session['idle_minutes']} minutes without activity. "
-            "Sign in again."
+            "Sign in again.",
+            reason="idle_timeout",
         )
     return None
+
+
+def _password_context(db: Database, *words: str | None) -> tuple[str, ...]:
+    """What a password must not be built from besides the username: `words` (the user's name and
+    email) and the health plan's name (NIST SP 800-63B: context-specific words)."""
+    with db.read() as conn:
+        payers = conn.execute(
+            select(organizations.c.name).where(organizations.c.kind == "payer")
+        ).scalars()
+        return (*payers, *(word for word in words if word))

@@ -40,9 +40,9 @@ from portal_core.rules.identifiers import parse_claim_number, parse_member_id, p
 from portal_core.rules.permissions import Action, allowed, sees_all_tins
 from portal_core.rules.service_dates import check_range, parse_date
 from portal_core.rules.uploads import check_submission, safe_file_name
-from portal_core.services import audit
+from portal_core.services import audit, keyset
 from portal_core.services.documents import file_document
-from portal_core.services.keyset import decode, encode
+from portal_core.services.keyset import encode
 from portal_core.services.record_scope import claim_condition, member_visible, tin_condition
 from portal_core.store import accounts
 from portal_core.store.engine import Database
@@ -132,11 +132,7 @@ def _limit(limit: int) -> int:
 
 
 def _cursor(cursor: str) -> tuple[datetime, int]:
-    when, row_id = decode(cursor, 2)
-    try:
-        return datetime.fromisoformat(when), int(row_id)
-    except ValueError as error:
-        raise ValidationFailed("That page position is not valid.", field="after") from error
+    return keyset.read(cursor, datetime, int)
 
 
 def _summary_fields(row: Any, unread: bool) -> dict[str, Any]:

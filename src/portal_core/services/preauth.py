@@ -1323,7 +1323,7 @@ def _as_draft(row: RowMapping) -> PreauthDraft:
 def _cursor(stamp: str, row_id: str) -> tuple[datetime, int]:
     """A page position's time and id; `ValidationFailed` for a tampered one."""
     try:
-        at, last_id = datetime.fromisoformat(stamp), int(row_id)
+        at, last_id = datetime.fromisoformat(stamp), keyset.row_id(row_id)
     except ValueError as error:
         raise ValidationFailed("That page position is not valid.", field="after") from error
     if at.tzinfo is None:

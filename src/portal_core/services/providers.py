@@ -50,7 +50,7 @@ from portal_core.rules.provider_fields import (
     required_text,
 )
 from portal_core.rules.uploads import check_submission, safe_file_name
-from portal_core.services import audit
+from portal_core.services import audit, keyset
 from portal_core.services.documents import file_document
 from portal_core.services.keyset import decode, encode
 from portal_core.store import accounts
@@ -633,10 +633,8 @@ class ProviderService:
             conditions.append(table.c.status == status)
         query = select(table.c.id).where(*conditions)
         if after is not None:
-            (last,) = decode(after, 1)
-            if not last.isdigit():
-                raise ValidationFailed("That page position is not valid.", field="after")
-            query = query.where(table.c.id > int(last) if approver else table.c.id < int(last))
+            (last,) = keyset.read(after, int)
+            query = query.where(table.c.id > last if approver else table.c.id < last)
         size = _limit(limit)
         order = table.c.id if approver else table.c.id.desc()
         with self.db.read() as conn:
