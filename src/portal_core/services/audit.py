@@ -645,8 +645,17 @@ def verify_chain(conn: Connection, batch: int = 5000) -> ChainVerdict:
             f"Rows at positions 1 to {legacy_through} were written before the keyed chain and "
             f"are checked with their plain SHA-256 hashes ({sealed_by})."
         )
-    if where is not None and in_table and not in_file:
-        notes.append(f"The checkpoint file {where} holds no checkpoint (moved or new?).")
+    in_file_signatures = {sealed.checkpoint.signature for sealed in in_file}
+    only_in_table = [
+        s
+        for s in in_table
+        if s.checkpoint.signature and s.checkpoint.signature not in in_file_signatures
+    ]
+    if where is not None and only_in_table:
+        notes.append(
+            f"{len(only_in_table)} checkpoint(s) in the database are not in the checkpoint file "
+            f"{where} (was it moved, or could it not be written?)."
+        )
     problem = walk.findings[0] if walk.findings else None
     return ChainVerdict(
         intact=not walk.findings,

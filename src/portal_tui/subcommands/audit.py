@@ -21,21 +21,19 @@ def verify(context: CliContext) -> None:
     """Check that no audit row was changed, removed or added, that the tail was not cut and the
     table not wiped; print each finding and exit 1 when there is any."""
     verdict = context.services().audit.verify()
-    for note in verdict.notes:
-        click.echo(f"note: {note}")
-    if verdict.intact:
-        click.echo(
-            f"intact: {verdict.rows_checked} rows checked against "
-            f"{verdict.checkpoints} signed checkpoint(s)"
-        )
-        return
-    click.echo(
-        f"TAMPERED: {len(verdict.findings)} finding(s) in {verdict.rows_checked} rows checked "
-        f"against {verdict.checkpoints} signed checkpoint(s):"
+    checked = (
+        f"{verdict.rows_checked} rows checked against {verdict.checkpoints} signed checkpoint(s)"
     )
+    if verdict.intact:
+        click.echo(f"intact: {checked}")
+    else:
+        click.echo(f"TAMPERED: {len(verdict.findings)} finding(s) in {checked}:")
     for finding in verdict.findings:
         click.echo(f"- {finding}")
-    sys.exit(1)
+    for note in verdict.notes:
+        click.echo(f"note: {note}")
+    if not verdict.intact:
+        sys.exit(1)
 
 
 @audit_group.command("checkpoint")
