@@ -1,5 +1,5 @@
-"""The audit log's keyed hash chain: intact after appends, broken by an edited, deleted or forged row
-(written after dropping the append-only triggers, as someone with database access would)."""
+"""The audit log's keyed hash chain: intact after appends, broken by an edited, deleted or forged
+row (written after dropping the append-only triggers, as someone with database access would)."""
 
 from __future__ import annotations
 
