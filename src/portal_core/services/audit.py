@@ -12,7 +12,8 @@ over the previous hash and the fields (no position). Migration 0007 numbered the
 unsigned boundary checkpoint saying how many there are (`legacy_through`); the first signed
 checkpoint copies that number and so seals it. The verifier accepts the plain hash only at
 positions up to the `legacy_through` of the earliest signed checkpoint (the boundary's own while
-none is signed yet): a row past it hashed without the key is reported as rehashed.
+none is signed yet; a keyed hash is good there too, as after a downgrade and upgrade): a row past it
+hashed without the key is reported as rehashed.
 
 **Checkpoints.** A checkpoint states the row count (the last position), the last row's id and its
 hash, and is signed with its own subkey (`audit.checkpoint`). Each is written twice: as a row of
@@ -29,6 +30,11 @@ began, which is committed already, so the file never names a row that a rollback
 change it describes) at the cost it always had: one indexed read of the head and one insert; a
 checkpoint adds one read and one insert once per `CHECKPOINT_EVERY` rows. Triggers (migration 0007)
 refuse UPDATE and DELETE on both tables.
+
+**Limits.** Rows after the newest checkpoint can be cut from the end unseen (at most the rows since
+it: `CHECKPOINT_EVERY`, or less with `portal audit checkpoint` from cron); a log that never had a
+checkpoint cannot tell a wipe; whoever holds the key (or runs the portal's code with it) can
+rewrite the chain and sign new checkpoints, but not take back lines already shipped off the file.
 """
 
 from __future__ import annotations
@@ -590,12 +596,12 @@ def _check_row(walk: _Walk, row: Any, mac: _ChainMac, legacy_through: int) -> No
             "(a row was replaced or inserted here).",
             row_id,
         )
-    if seq <= legacy_through:
+    holds = hmac.compare_digest(row_hash(row["prev_hash"], fields, mac), row["hash"])
+    plain = False
+    if seq <= legacy_through and not holds:  # keyed rows there too after a down- and upgrade
         holds = legacy_row_hash(row["prev_hash"], fields) == row["hash"]
-        plain = False
-    else:
-        holds = hmac.compare_digest(row_hash(row["prev_hash"], fields, mac), row["hash"])
-        plain = not holds and row["hash"] in (
+    elif not holds:
+        plain = row["hash"] in (
             legacy_row_hash(row["prev_hash"], fields),
             hashlib.sha256(f"{row['prev_hash']}{seq}:{_payload(fields)}".encode()).hexdigest(),
         )
@@ -622,8 +628,8 @@ def verify_chain(conn: Connection, batch: int = 5000) -> ChainVerdict:
     for sealed in (*in_table, *in_file):
         if _is_signed(sealed.checkpoint):
             signed.append(sealed)
-        elif sealed.checkpoint.signature is None and sealed.source.startswith("database"):
-            boundary = boundary or sealed.checkpoint
+        elif sealed.checkpoint.signature is None and in_table and sealed is in_table[0]:
+            boundary = sealed.checkpoint  # migration 0007's, unsigned by design
         else:
             findings.append(
                 f"{sealed.name().capitalize()} is not signed with the key: it was forged or "
