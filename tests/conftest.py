@@ -17,6 +17,15 @@ START = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 """The fixed 'now' tests start at (a Monday)."""
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_secret_key() -> Iterator[None]:
+    """One secret key for the whole run, never the user's own key file: session fixtures (the
+    seeded demo worlds) write keyed audit hashes that every test's copy must verify."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PORTAL_SECRET_KEY", "portal-tests-secret-key-" + "0" * 24)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep every test away from the user's real data and config."""

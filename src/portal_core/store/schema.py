@@ -301,10 +301,25 @@ audit_log = Table(
     Column("break_glass", Boolean, nullable=False, default=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("seq", Integer, nullable=False),  # position in the chain: 1, 2, 3, ... (hashed)
 )
 Index("ix_audit_record", audit_log.c.record_kind, audit_log.c.record_id)
 Index("ix_audit_actor", audit_log.c.actor_user_id, audit_log.c.id)
 Index("ix_audit_action", audit_log.c.action, audit_log.c.id)
+# Migration 0007 adds triggers (not declared here: nothing builds the schema from this metadata)
+# that refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) on audit_log and audit_checkpoints.
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("seq", Integer, nullable=False),  # rows in the chain when written
+    Column("last_id", Integer, nullable=False),  # the id of the row at `seq`
+    Column("head_hash", String(64), nullable=False),  # that row's hash
+    Column("legacy_through", Integer, nullable=False),  # rows hashed without the key (pre-0007)
+    Column("signature", String(64)),  # HMAC under the key; null only for 0007's own boundary
+)
 
 # -- members ---------------------------------------------------------------------------------------
 # Money is kept in integer cents; dates of service and coverage are calendar dates.

@@ -2,7 +2,8 @@
 
 The database comes from the usual settings (`--database-url`, `PORTAL_DATABASE_URL`, a profile):
 SQLite by default, PostgreSQL (`postgresql+psycopg://…`) for several workers or machines. The
-schema is upgraded before the first worker starts. Each worker builds its own app from the
+schema is upgraded before the first worker starts, and a signed audit checkpoint written then and
+when the server stops (`services/audit.py`). Each worker builds its own app from the
 environment (uvicorn's factory), so `--workers N` needs no shared state in the server process.
 """
 
@@ -60,9 +61,14 @@ def serve(
         raise ValidationFailed(NEEDS_EXTRA) from None
     from sqlalchemy.engine import make_url
 
+    from portal_core.clock import Clock
+    from portal_core.services.audit import checkpoint_now
+    from portal_core.store.engine import Database
+
     url = context.settings().resolved_database_url()
     db = context.database()
     db.upgrade()
+    checkpoint_now(db, Clock().now())  # the audit log as the server found it
     context.close()
     # Workers are fresh processes: they read the database from the environment.
     os.environ["PORTAL_DATABASE_URL"] = url
@@ -90,6 +96,11 @@ def serve(
         server_header=False,
         log_level="info",
     )
+    stopped = Database(url)
+    try:
+        checkpoint_now(stopped, Clock().now())  # and as it left it
+    finally:
+        stopped.dispose()
 
 
 COMMANDS = [serve]
