@@ -8,6 +8,7 @@ import sys
 import click
 
 from portal_tui.subcommands.context import CliContext
+from portal_tui.subcommands.output import echo
 
 
 @click.group("audit")
@@ -25,13 +26,13 @@ def verify(context: CliContext) -> None:
         f"{verdict.rows_checked} rows checked against {verdict.checkpoints} signed checkpoint(s)"
     )
     if verdict.intact:
-        click.echo(f"intact: {checked}")
+        echo(f"intact: {checked}")
     else:
-        click.echo(f"TAMPERED: {len(verdict.findings)} finding(s) in {checked}:")
+        echo(f"TAMPERED: {len(verdict.findings)} finding(s) in {checked}:")
     for finding in verdict.findings:
-        click.echo(f"- {finding}")
+        echo(f"- {finding}")
     for note in verdict.notes:
-        click.echo(f"note: {note}")
+        echo(f"note: {note}")
     if not verdict.intact:
         sys.exit(1)
 
@@ -42,9 +43,9 @@ def checkpoint(context: CliContext) -> None:
     """Sign the log's row count and last hash now, into the database and the checkpoint file."""
     written = context.services().audit.checkpoint()
     if written is None:
-        click.echo("The audit log is empty: nothing to checkpoint.")
+        echo("The audit log is empty: nothing to checkpoint.")
         return
-    click.echo(
+    echo(
         f"checkpoint: {written.seq} rows, up to row id {written.last_id} "
         f"(head {written.head_hash[:12]}...)"
     )
