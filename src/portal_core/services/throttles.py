@@ -292,7 +292,8 @@ def begin_sign_in(
     elif pair_count >= PAIR_WAIT_AFTER:
         counters.block(conn, pair, now + timedelta(seconds=2 ** (pair_count - PAIR_WAIT_AFTER)))
     if account_count >= ACCOUNT_WAIT_AFTER:
-        wait = min(timedelta(seconds=2 ** (account_count - ACCOUNT_WAIT_AFTER)), ACCOUNT_MAX_WAIT)
+        doubling = min(account_count - ACCOUNT_WAIT_AFTER, 16)  # 2^16 s is past the cap
+        wait = min(timedelta(seconds=2**doubling), ACCOUNT_MAX_WAIT)
         counters.block(conn, account, now + wait)
     return SignInAttempt(
         pair=pair,
