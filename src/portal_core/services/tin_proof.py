@@ -2,8 +2,8 @@
 
 Either the TIN's registration code (kept as an Argon2id hash on `tins`), or a claim paid to the
 TIN within the last 24 months together with its paid amount, to the cent. A registration code
-carries at least 60 random bits (the demo's: 16 symbols of `CODE_ALPHABET`, 80 bits), far past guessing within the proof throttles
-(`services/throttles.py`: per client address, per TIN, per account).
+carries at least 60 random bits (the demo's: 16 symbols of `CODE_ALPHABET`, 80 bits), far past
+guessing within the proof throttles (`services/throttles.py`: per address, per TIN, per account).
 """
 
 from __future__ import annotations

@@ -67,10 +67,6 @@ class Counter:
         """The failures that still count at `now` (none once the window has passed)."""
         return self.failures if now < self.window_started_at + window else 0
 
-    def blocked_at(self, now: datetime) -> bool:
-        """Whether the counter refuses attempts at `now`."""
-        return self.blocked_until is not None and self.blocked_until > now
-
 
 def read(conn: Connection, keys: Sequence[CounterKey]) -> dict[CounterKey, Counter]:
     """The counters among `keys` that exist (one indexed read)."""
