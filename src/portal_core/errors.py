@@ -9,7 +9,8 @@ PortalError                     a rule or condition the user can understand; mes
  ├── Conflict                   the record changed or a rule about other records forbids it
  ├── AuthenticationFailed       wrong credentials, locked account, bad code
  │    ├── SecondFactorRequired  the password was right; a TOTP code is needed
- │    └── MigrationRequired     an old-portal account: choose a new username and password first
+ │    ├── MigrationRequired     an old-portal account: choose a new username and password first
+ │    └── TooManyAttempts       refused unchecked after too many failed attempts (wait or reset)
  ├── SessionExpired             no token, idle or absolute timeout, sign-out, or revocation
  └── BackendUnavailable         the database or the server cannot be reached
 ```
@@ -69,6 +70,10 @@ class MigrationRequired(AuthenticationFailed):
     status = 401
 
 
+class TooManyAttempts(AuthenticationFailed):
+    status = 429
+
+
 class SessionExpired(PortalError):
     """No live session: HTTP 401 with a `reason` a program can act on."""
 
@@ -98,6 +103,7 @@ ERRORS_BY_NAME: dict[str, type[PortalError]] = {
         AuthenticationFailed,
         SecondFactorRequired,
         MigrationRequired,
+        TooManyAttempts,
         SessionExpired,
         BackendUnavailable,
     )

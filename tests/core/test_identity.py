@@ -153,7 +153,6 @@ def test_throttle_grows_and_refuses_without_checking_the_password(
     for _ in range(3):
         with pytest.raises(AuthenticationFailed):
             identity.sign_in("jane.admin", "wrong password here")
-    assert user_field(db, user_id, "throttled_until") == clock.now() + timedelta(seconds=1)
     # Even the right password is refused while throttled, and the attempt is not counted.
     with pytest.raises(AuthenticationFailed) as caught:
         identity.sign_in("jane.admin", PASSWORD)
@@ -162,29 +161,33 @@ def test_throttle_grows_and_refuses_without_checking_the_password(
     clock.advance(seconds=1)
     with pytest.raises(AuthenticationFailed):
         identity.sign_in("jane.admin", "wrong password here")
-    assert user_field(db, user_id, "throttled_until") == clock.now() + timedelta(seconds=2)
+    with pytest.raises(AuthenticationFailed) as caught:
+        identity.sign_in("jane.admin", PASSWORD)
+    assert "Wait 2 seconds" in caught.value.message
     clock.advance(seconds=2)
     with pytest.raises(AuthenticationFailed):
         identity.sign_in("jane.admin", "wrong password here")
-    assert user_field(db, user_id, "throttled_until") == clock.now() + timedelta(seconds=4)
+    with pytest.raises(AuthenticationFailed) as caught:
+        identity.sign_in("jane.admin", PASSWORD)
+    assert "Wait 4 seconds" in caught.value.message
     clock.advance(seconds=4)
     identity.sign_in("jane.admin", PASSWORD)
     assert user_field(db, user_id, "failed_sign_ins") == 0
-    assert user_field(db, user_id, "throttled_until") is None
     assert "denied" in [r["outcome"] for r in audit_rows(db, "identity.sign_in")]
 
 
 def test_ten_failures_lock_until_reset(
     db: Database, clock: SettableClock, identity: IdentityService, tins: None
 ) -> None:
+    """Ten in a row lock the username from where they came (here the local client); the
+    account itself stays unlocked for its owner elsewhere, and the owner's reset lifts it."""
     user_id = add_user(db, "jane.admin", Role.ADMINISTRATOR, TIN)
-    for attempt in range(1, 11):
+    for _ in range(1, 11):
         with pytest.raises(AuthenticationFailed) as caught:
             identity.sign_in("jane.admin", "wrong password here")
         clock.advance(seconds=600)
-        assert user_field(db, user_id, "locked") is (attempt == 10)
+        assert user_field(db, user_id, "locked") is False
     assert caught.value.message == LOCKED
-    assert len(audit_rows(db, "identity.lock")) == 1
     with pytest.raises(AuthenticationFailed) as locked:
         identity.sign_in("jane.admin", PASSWORD)
     assert locked.value.message == LOCKED

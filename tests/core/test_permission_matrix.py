@@ -122,7 +122,9 @@ METHOD_ACTIONS: dict[str, tuple[Action, bool, Call]] = {
     "register_additional_tin": (
         Action.REGISTER_ADDITIONAL_TIN,
         False,
-        lambda c, w: c.register_additional_tin("521234568", _code("RIVERBEND-SURGERY-5580")),
+        lambda c, w: c.register_additional_tin(
+            "521234568", _code("RIVERBEND-SURGERY-BG3S-E37G-BSAE-F64F")
+        ),
     ),
     "consolidate_account": (
         Action.OWN_ACCOUNT,

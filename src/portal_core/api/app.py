@@ -80,9 +80,7 @@ def use_services(
     address_window: timedelta = ADDRESS_WINDOW,
 ) -> None:
     """Serve `services` from now on (tests reuse one app over fresh databases)."""
-    app.state.portal = ApiState(
-        services, AddressThrottle(services.db, services.clock, address_limit, address_window)
-    )
+    app.state.portal = ApiState(services, AddressThrottle(address_limit, address_window))
 
 
 def app_from_environment() -> FastAPI:

@@ -10,20 +10,13 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
 
 ROUTES = (
-    Route("sign_in", "POST", "/session", "identity", session=False, throttled=True),
+    Route("sign_in", "POST", "/session", "identity", session=False),
     Route("sign_out", "DELETE", "/session", "identity"),
     Route("register", "POST", "/registrations", "identity", session=False, status=201),
     Route("forgot_username", "POST", "/recovery/username", "identity", session=False),
     Route("request_password_reset", "POST", "/recovery/password-reset", "identity", session=False),
     Route("reset_password", "POST", "/recovery/password", "identity", session=False),
-    Route(
-        "migrate_legacy_account",
-        "POST",
-        "/legacy-migrations",
-        "identity",
-        session=False,
-        throttled=True,
-    ),
+    Route("migrate_legacy_account", "POST", "/legacy-migrations", "identity", session=False),
     Route("account", "GET", "/account", "identity"),
     Route("verify_password", "POST", "/account/password/verification", "identity"),
     Route("change_password", "PUT", "/account/password", "identity"),

@@ -22,12 +22,7 @@ from portal_core.api.auth import Credentials, client_address, principal_of, reme
 from portal_core.api.spec import Route
 from portal_core.api.throttle import AddressThrottle
 from portal_core.client.base import PortalClient
-from portal_core.errors import (
-    ERRORS_BY_NAME,
-    AuthenticationFailed,
-    MigrationRequired,
-    SecondFactorRequired,
-)
+from portal_core.errors import ERRORS_BY_NAME
 from portal_core.models.claims import UploadFile
 from portal_core.models.identity import SignInResult
 from portal_core.rules import uploads
@@ -132,18 +127,10 @@ def _endpoint(route: Route) -> Callable[..., Awaitable[Response]]:
         def work() -> Any:
             services = state.services
             target = getattr(getattr(services, route.service), route.service_method)
-            if route.session:
-                return target(principal_of(services, credentials), **arguments)
-            if not route.throttled:
-                return target(**arguments)
-            state.throttle.check(address, "identity.sign_in")
-            try:
+            with state.throttle.calling(address):  # the services throttle per client address
+                if route.session:
+                    return target(principal_of(services, credentials), **arguments)
                 result = target(**arguments)
-            except (SecondFactorRequired, MigrationRequired):
-                raise  # the password was right
-            except AuthenticationFailed:
-                state.throttle.failed(address)
-                raise
             if isinstance(result, SignInResult):
                 remember_address(services, result.token, address)
             return result

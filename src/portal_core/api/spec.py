@@ -49,8 +49,6 @@ class Route:
     """False for the calls that need no signed-in user (sign-in, registration, recovery)."""
     read: bool = False
     """True for reads sent with a body (a filter): safe to retry like a `GET`."""
-    throttled: bool = False
-    """Failed credentials here count against the caller's address (`api/throttle.py`)."""
     status: int = 200
     """The success status (204 is used automatically for methods returning nothing)."""
     summary: str = field(default="", compare=False)

@@ -1,111 +1,33 @@
-"""Sign-in throttling per client address, on top of the services' per-account throttle.
+"""The caller's address for the services' throttles (`services/throttles.py`).
 
-One address may fail `limit` sign-ins within `window`; after that every attempt from it is refused
-unchecked until the window ends. The count lives in the database (`sign_in_address_failures`), so
-several `portal serve` workers behind a load balancer count the same attempts. A success does not
-reset the count: one valid account must not buy an attacker more guesses at others.
+Every request's service call runs on behalf of its client address, so the services count failed
+sign-ins, proofs, reset codes and requests per address in the database, where every `portal serve`
+worker counts the same attempts. The API only says who is calling and how many failed sign-ins
+one address may make (`create_app(address_limit=..., address_window=...)`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from portal_core.services.throttles import ADDRESS_LIMIT, ADDRESS_WINDOW, Caller, calling_from
 
-from portal_core.clock import Clock
-from portal_core.errors import AuthenticationFailed
-from portal_core.services import audit
-from portal_core.store.engine import Database
-from portal_core.store.schema import sign_in_address_failures as failures_table
-
-ADDRESS_LIMIT = 30
-"""Failed sign-ins one address may make within a window."""
-
-ADDRESS_WINDOW = timedelta(minutes=15)
-"""How long a window of counted failures lasts."""
+__all__ = ["ADDRESS_LIMIT", "ADDRESS_WINDOW", "AddressThrottle"]
 
 
 class AddressThrottle:
-    """Counts failed sign-ins by client address and refuses an address over its limit."""
+    """Runs service calls on behalf of a client address, under a per-address sign-in limit."""
 
-    def __init__(
-        self,
-        db: Database,
-        clock: Clock,
-        limit: int = ADDRESS_LIMIT,
-        window: timedelta = ADDRESS_WINDOW,
-    ) -> None:
-        self.db = db
-        """The database holding the counts."""
-        self.clock = clock
-        """The time source (the services' clock)."""
+    def __init__(self, limit: int = ADDRESS_LIMIT, window: timedelta = ADDRESS_WINDOW) -> None:
         self.limit = limit
-        """Failures allowed per window."""
+        """Failed sign-ins allowed per window and address."""
         self.window = window
         """The window's length."""
 
-    def check(self, address: str, action: str) -> None:
-        """Raise `AuthenticationFailed` (and audit the refusal) when `address` is over its limit."""
-        now = self.clock.now()
-        with self.db.read() as conn:
-            row = (
-                conn.execute(select(failures_table).where(failures_table.c.address == address))
-                .mappings()
-                .first()
-            )
-        if row is None or row["failures"] < self.limit:
-            return
-        ends = row["window_started_at"] + self.window
-        if now >= ends:
-            return
-        minutes = max(1, int((ends - now).total_seconds() // 60 + 1))
-        unit = "minute" if minutes == 1 else "minutes"
-        with self.db.write() as conn:
-            audit.record(
-                conn,
-                at=now,
-                action=action,
-                outcome="denied",
-                detail={"reason": "address_throttled"},
-            )
-        raise AuthenticationFailed(
-            f"Too many failed sign-ins from your network address. Wait {minutes} {unit} and "
-            "try again."
-        )
-
-    def failed(self, address: str) -> None:
-        """Count one failed attempt from `address`."""
-        for _ in range(2):  # a second try when another worker inserted the row first
-            try:
-                self._count(address)
-                return
-            except IntegrityError:
-                continue
-
-    def _count(self, address: str) -> None:
-        now = self.clock.now()
-        with self.db.write() as conn:
-            row = (
-                conn.execute(select(failures_table).where(failures_table.c.address == address))
-                .mappings()
-                .first()
-            )
-            if row is None:
-                conn.execute(
-                    insert(failures_table).values(
-                        address=address, window_started_at=now, failures=1
-                    )
-                )
-            elif now >= row["window_started_at"] + self.window:
-                conn.execute(
-                    update(failures_table)
-                    .where(failures_table.c.address == address)
-                    .values(window_started_at=now, failures=1)
-                )
-            else:
-                conn.execute(
-                    update(failures_table)
-                    .where(failures_table.c.address == address)
-                    .values(failures=failures_table.c.failures + 1)
-                )
+    @contextmanager
+    def calling(self, address: str) -> Iterator[None]:
+        """Run the calls inside on behalf of `address`."""
+        with calling_from(Caller(address, self.limit, self.window)):
+            yield

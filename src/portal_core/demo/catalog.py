@@ -47,22 +47,22 @@ LARGE_TIN = "991234567"
 
 SMALL_TINS = (
     DemoTin(MAIN_TIN, "Lakeside Family Practice", "Lakeside Medical Group", "practice",
-            "LAKESIDE-MAIN-4821", 16, 3),
+            "LAKESIDE-MAIN-0FCK-DS2Z-B5BT-1CJY", 16, 3),
     DemoTin("461234568", "Lakeside Urgent Care", "Lakeside Medical Group", "practice",
-            "LAKESIDE-URGENT-7305", 6, 1),
+            "LAKESIDE-URGENT-KA7C-RGDM-0AVS-9Y4Q", 6, 1),
     DemoTin("521234567", "Riverbend Orthopedics", "Riverbend Orthopedic Partners", "practice",
-            "RIVERBEND-ORTHO-1946", 12, 1),
+            "RIVERBEND-ORTHO-12M0-37JB-8DJ6-M0NW", 12, 1),
     DemoTin("521234568", "Riverbend Surgery Center", "Riverbend Orthopedic Partners", "practice",
-            "RIVERBEND-SURGERY-5580", 6, 0),
+            "RIVERBEND-SURGERY-BG3S-E37G-BSAE-F64F", 6, 0),
     DemoTin("871234567", "Acme Medical Billing", "Acme Medical Billing", "billing",
-            "ACME-BILLING-3127", 0, 0),
+            "ACME-BILLING-24NN-7H7M-3HDJ-E83M", 0, 0),
 )  # fmt: skip
 """The five TINs of the small scale. Riverbend Surgery Center has no users yet: the first registrant
 with its code becomes its administrator."""
 
 LARGE_TINS = (
     DemoTin(LARGE_TIN, "Metro Health Network", "Metro Health Network", "hospital",
-            "METRO-HEALTH-6402", 60, 8),
+            "METRO-HEALTH-R3WD-9QXC-TA6J-5HNV", 60, 8),
 )  # fmt: skip
 """The extra TIN of the large scale."""
 

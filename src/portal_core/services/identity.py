@@ -2,10 +2,14 @@
 
 Rules (DOMAIN.md "Identity and access"):
 
-- Sign-in answers an unknown user and a wrong password with the same words. After 3 failures in a
-  row each further attempt waits 2^(n-3) seconds (`users.throttled_until`); the 10th failure locks
-  the account until a password reset or an administrator's unlock. A TOTP code is checked when the
-  user has one, and a code already used is refused.
+- Sign-in answers an unknown user and a wrong password with the same words, and throttles both
+  the same way (`services/throttles.py`): waits that grow per username and client address, a lock
+  of that username from that address after 10 failures in a row, a capped account-wide slowdown
+  that spares addresses the owner signed in from, and a per-address limit. The owner's password
+  reset or an administrator's unlock lifts them. A TOTP code is checked when the user has one (a
+  wrong one counts as a failed sign-in), and a code already used is refused.
+- Registration, additional-TIN proofs, reset codes, reset requests, username reminders and TOTP
+  enrollment codes are throttled per account, client address and target the same way.
 - A session is a random token of which only the SHA-256 is stored. It ends after the active TIN's
   idle timeout (15 minutes unless the organization set another, at most 30), 12 hours after
   sign-in, at sign-out, or when revoked (password reset or change, lock, consolidation).
@@ -62,7 +66,7 @@ from portal_core.rules.passwords import (
     verify_password,
 )
 from portal_core.rules.permissions import Action
-from portal_core.services import audit
+from portal_core.services import audit, throttles
 from portal_core.services.consolidation import move_roles
 from portal_core.services.identity_area import IdentityArea, new_id, user_row
 from portal_core.services.tin_proof import NOT_PROVEN, proof_kind, proves_tin
@@ -80,17 +84,8 @@ from portal_core.store.schema import (
 BAD_CREDENTIALS = "The username or password is not right."
 """The one answer for an unknown username and a wrong password."""
 
-LOCKED = (
-    "This account is locked after too many failed sign-ins. Reset your password with "
-    "'Forgot password', or ask your organization's administrator to unlock it."
-)
+LOCKED = throttles.LOCKED
 """What a locked account is told."""
-
-THROTTLE_AFTER = 3
-"""Failures in a row after which each further attempt must wait."""
-
-LOCK_AFTER = 10
-"""Failures in a row that lock the account."""
 
 SESSION_LIFETIME = timedelta(hours=12)
 """The absolute limit of a session."""
@@ -122,23 +117,21 @@ def _user_by_username(conn: Connection, username: str) -> RowMapping | None:
     return conn.execute(select(users).where(users.c.username_key == key)).mappings().first()
 
 
-def _gate(user: RowMapping, now: datetime) -> tuple[str, str] | None:
-    """Why an attempt is refused before its password is checked: (audit reason, message)."""
-    if user["locked"]:
-        return "locked", LOCKED
-    until = user["throttled_until"]
-    if until is not None and until > now:
-        seconds = max(1, int((until - now).total_seconds() + 0.999))
-        unit = "second" if seconds == 1 else "seconds"
-        return "throttled", (f"Too many failed sign-ins. Wait {seconds} {unit} and try again.")
-    return None
+def _attempted_by(user: RowMapping | None, principal: Principal | None) -> dict[str, Any]:
+    """The audit fields naming whose credentials an attempt tried (nobody for an unknown name)."""
+    if user is None:
+        return {}
+    return {
+        "user": None if principal is not None else user,
+        "record_kind": "user",
+        "record_id": user["id"],
+    }
 
 
-def _throttle_for(failures: int) -> timedelta | None:
-    """The wait after `failures` failures in a row (None before the third)."""
-    if failures < THROTTLE_AFTER:
-        return None
-    return timedelta(seconds=2 ** (failures - THROTTLE_AFTER))
+def _name_detail(user: RowMapping | None, name: str) -> dict[str, Any]:
+    """For a name that is no account, its keyed digest: enough to count, never the typed text
+    (which may be a password typed into the wrong box)."""
+    return {} if user is not None else {"name_digest": throttles.name_digest(name)}
 
 
 def _clamp_idle(minutes: int | None) -> int:
@@ -170,43 +163,68 @@ class IdentityService(IdentityArea):
 
     # -- credentials ----------------------------------------------------------------------------
 
+    def _begin_attempt(
+        self, name: str, user: RowMapping | None, action: str, principal: Principal | None
+    ) -> throttles.SignInAttempt:
+        """Count a credential check ahead of it, or refuse it unchecked (throttled or locked)."""
+        with self.db.write() as conn:
+            begun = throttles.begin_sign_in(
+                conn, name, self.clock.now(), account_locked=bool(user and user["locked"])
+            )
+            if isinstance(begun, throttles.Refusal):
+                self._audit(
+                    conn,
+                    action,
+                    outcome="denied",
+                    principal=principal,
+                    **_attempted_by(user, principal),
+                    detail={"reason": begun.reason} | _name_detail(user, name),
+                )
+        if isinstance(begun, throttles.Refusal):
+            raise begun.error
+        return begun
+
+    def _settle(self, attempt: throttles.SignInAttempt) -> None:
+        """The credentials were right but no session opens: take the counted attempt back."""
+        with self.db.write() as conn:
+            throttles.signed_in(conn, attempt, self.clock.now(), proven=False)
+
     def _count_failure(
         self,
-        user_id: int,
+        user: RowMapping | None,
+        attempt: throttles.SignInAttempt,
         action: str,
         message: str,
         reason: str,
         *,
         principal: Principal | None = None,
+        name: str = "",
     ) -> AuthenticationFailed:
-        """Record a failed credential check: throttle, lock after 10, audit; the error to raise."""
+        """Record a failed credential check (counted already): account state, audit, lock."""
         now = self.clock.now()
+        lock = attempt.locks_account and user is not None and not user["locked"]
         with self.db.write() as conn:
-            user = user_row(conn, user_id)
-            failures = int(user["failed_sign_ins"]) + 1
-            lock = failures >= LOCK_AFTER
-            wait = _throttle_for(failures)
-            conn.execute(
-                update(users)
-                .where(users.c.id == user_id)
-                .values(
-                    failed_sign_ins=failures,
-                    locked=bool(user["locked"]) or lock,
-                    throttled_until=None if wait is None or lock else now + wait,
+            if user is not None:
+                conn.execute(
+                    update(users)
+                    .where(users.c.id == user["id"])
+                    .values(
+                        failed_sign_ins=attempt.account_failures,
+                        locked=bool(user["locked"]) or lock,
+                        throttled_until=None,
+                    )
                 )
-            )
             self._audit(
                 conn,
                 action,
                 outcome="failed",
                 principal=principal,
-                user=None if principal else user,
-                record_kind="user",
-                record_id=user_id,
-                detail={"reason": reason, "failures": failures},
+                **_attempted_by(user, principal),
+                detail={"reason": reason, "failures": attempt.pair_failures}
+                | _name_detail(user, name),
             )
-            if lock and not user["locked"]:
-                ended = accounts.end_sessions(conn, user_id, now)
+            if lock and user is not None:
+                ended = accounts.end_sessions(conn, user["id"], now)
                 self._audit(
                     conn,
                     "identity.lock",
@@ -214,44 +232,50 @@ class IdentityService(IdentityArea):
                     principal=principal,
                     user=None if principal else user,
                     record_kind="user",
-                    record_id=user_id,
-                    detail={"failures": failures, "sessions_ended": ended},
+                    record_id=user["id"],
+                    detail={"failures": attempt.account_failures, "sessions_ended": ended},
                 )
-        return AuthenticationFailed(LOCKED if lock else message)
+        locked = attempt.pair_failures >= throttles.PAIR_LOCK_AFTER or attempt.locks_account
+        return AuthenticationFailed(LOCKED if locked else message)
 
     def _check_credentials(
         self,
-        user: RowMapping,
+        name: str,
+        user: RowMapping | None,
         password: str,
         action: str,
         wrong_message: str,
         *,
         principal: Principal | None = None,
-    ) -> None:
-        """Refuse a locked or throttled account unchecked, else verify the password (counted)."""
-        refusal = _gate(user, self.clock.now())
-        if refusal is not None:
-            reason, message = refusal
-            raise self._refuse(
-                AuthenticationFailed(message),
-                action,
-                principal=principal,
-                user=None if principal else user,
-                record_kind="user",
-                record_id=user["id"],
-                detail={"reason": reason},
+    ) -> throttles.SignInAttempt:
+        """Refuse a throttled or locked name unchecked, else verify the password (counted).
+
+        An unknown `name` (`user` None) costs the same time and is counted the same way.
+        """
+        attempt = self._begin_attempt(name, user, action, principal)
+        if user is None:
+            verify_password(None, password)  # the same time as a real check
+            raise self._count_failure(
+                None, attempt, action, wrong_message, "unknown_user", principal=principal, name=name
             )
         if not verify_password(user["password_hash"], password):
             raise self._count_failure(
-                user["id"], action, wrong_message, "wrong_password", principal=principal
+                user, attempt, action, wrong_message, "wrong_password", principal=principal
             )
+        return attempt
 
     def _check_own_password(self, principal: Principal, password: str, action: str) -> RowMapping:
         with self.db.read() as conn:
             user = user_row(conn, principal.user_id)
-        self._check_credentials(
-            user, password, action, "The password is not right.", principal=principal
+        attempt = self._check_credentials(
+            user["username_key"],
+            user,
+            password,
+            action,
+            "The password is not right.",
+            principal=principal,
         )
+        self._settle(attempt)
         return user
 
     # -- sessions ---------------------------------------------------------------------------------
@@ -262,9 +286,12 @@ class IdentityService(IdentityArea):
         user: RowMapping,
         password: str | None,
         totp_step: int | None,
+        attempt: throttles.SignInAttempt | None = None,
     ) -> SignInResult:
         """Reset the failure count, start a session and audit the sign-in (caller's transaction)."""
         now = self.clock.now()
+        if attempt is not None:
+            throttles.signed_in(conn, attempt, now, proven=not attempt.proven)
         values: dict[str, Any] = {
             "failed_sign_ins": 0,
             "throttled_until": None,
@@ -422,18 +449,14 @@ class IdentityService(IdentityArea):
         """Start a session (see the module docstring for the rules)."""
         with self.db.read() as conn:
             user = _user_by_username(conn, username)
-        if user is None:
-            verify_password(None, password)  # the same time as a real check
-            raise self._refuse(
-                AuthenticationFailed(BAD_CREDENTIALS),
-                _SIGN_IN_ACTION,
-                username=username.strip(),
-                outcome="failed",
-                detail={"reason": "unknown_user"},
-            )
-        self._check_credentials(user, password, _SIGN_IN_ACTION, BAD_CREDENTIALS)
+        attempt = self._check_credentials(
+            username_key(username), user, password, _SIGN_IN_ACTION, BAD_CREDENTIALS
+        )
+        assert user is not None
         # The password is right: from here on the account's state may be told.
         status = user["status"]
+        if status != UserStatus.ACTIVE:
+            self._settle(attempt)
         if status == UserStatus.LEGACY:
             raise self._refuse(
                 MigrationRequired(
@@ -472,6 +495,7 @@ class IdentityService(IdentityArea):
         with self.db.read() as conn:
             has_access = bool(user["payer_role"]) or bool(accounts.active_roles(conn, user["id"]))
         if not has_access:
+            self._settle(attempt)
             raise self._refuse(
                 AuthenticationFailed(
                     "Your account has no active access at any Tax ID. Ask your organization's "
@@ -483,22 +507,28 @@ class IdentityService(IdentityArea):
                 record_id=user["id"],
                 detail={"reason": "no_access"},
             )
-        step = self._check_second_factor(user, totp_code)
+        step = self._check_second_factor(user, totp_code, attempt)
         with self.db.write() as conn:
             # Re-read: the row may have changed while the password was being checked.
             fresh = user_row(conn, user["id"])
-            return self._open_session(conn, fresh, password, step)
+            return self._open_session(conn, fresh, password, step, attempt)
 
-    def _check_second_factor(self, user: RowMapping, code: str | None) -> int | None:
-        """The accepted TOTP step, None when the user has no second factor; raises otherwise."""
+    def _check_second_factor(
+        self, user: RowMapping, code: str | None, attempt: throttles.SignInAttempt
+    ) -> int | None:
+        """The accepted TOTP step, None when the user has no second factor; raises otherwise.
+
+        A wrong code is a failed sign-in (the attempt stays counted), so codes are throttled
+        with the password per account and address."""
         if not user["totp_enabled"] or not user["totp_secret"]:
             return None
         if not code or not code.strip():
+            self._settle(attempt)
             raise SecondFactorRequired("Enter the 6-digit code from your authenticator app.")
         step = totp.matching_step(user["totp_secret"], code, self.clock.now())
         if step is None:
             raise self._count_failure(
-                user["id"], _SIGN_IN_ACTION, "The code is not right.", "wrong_code"
+                user, attempt, _SIGN_IN_ACTION, "The code is not right.", "wrong_code"
             )
         last = user["totp_last_step"]
         if last is not None and step <= last:
@@ -530,11 +560,12 @@ class IdentityService(IdentityArea):
         check_password(
             registration.password, username, context=_password_context(self.db, email, full_name)
         )
+        # The proof first: without it nobody learns whether a username is taken.
+        self._prove(registration.proof, tin)
         with self.db.read() as conn:
             taken = _user_by_username(conn, username) is not None
         if taken:
             raise Conflict("That username is taken. Choose another.", field="username")
-        self._prove(registration.proof, tin, username=username)
         now = self.clock.now()
         password_hash = hash_password(registration.password)
         try:
@@ -580,27 +611,55 @@ class IdentityService(IdentityArea):
             raise Conflict("That username is taken. Choose another.", field="username") from None
 
     def _prove(
-        self,
-        proof: RegistrationProof,
-        tin: str,
-        *,
-        username: str | None = None,
-        principal: Principal | None = None,
+        self, proof: RegistrationProof, tin: str, *, principal: Principal | None = None
     ) -> None:
+        """Check a proof of a tie to `tin`, throttled per client address, TIN and account."""
         kind = proof_kind(proof)
+        action = "identity.prove_tin"
+        now = self.clock.now()
+        limits = [(throttles.PROOF_ADDRESS, throttles.caller().address), (throttles.PROOF_TIN, tin)]
+        if principal is not None:
+            limits.append((throttles.PROOF_ACCOUNT, str(principal.user_id)))
+        attempt = self._begin_throttled(limits, action, principal=principal, tin=tin)
         with self.db.read() as conn:
-            proven = proves_tin(conn, tin, proof, self.clock.now())
-        if not proven:
-            field = "registration_code" if kind == "registration_code" else "claim_number"
-            raise self._refuse(
-                ValidationFailed(NOT_PROVEN, field=field),
-                "identity.prove_tin",
-                principal=principal,
-                username=username,
-                tin=tin,
-                outcome="failed",
-                detail={"proof": kind},
+            proven = proves_tin(conn, tin, proof, now)
+        with self.db.write() as conn:
+            if proven:
+                throttles.succeeded(conn, attempt)
+                return
+            self._audit(
+                conn, action, outcome="failed", principal=principal, tin=tin, detail={"proof": kind}
             )
+            if attempt.failures[throttles.PROOF_TIN.kind] == throttles.PROOF_TIN.failures:
+                throttles.tin_locked(conn, tin, now)
+                self._audit(conn, "identity.tin_proof_locked", tin=tin, principal=principal)
+        field = "registration_code" if kind == "registration_code" else "claim_number"
+        raise ValidationFailed(NOT_PROVEN, field=field)
+
+    def _begin_throttled(
+        self,
+        limits: list[tuple[throttles.Limit, str]],
+        action: str,
+        *,
+        principal: Principal | None = None,
+        tin: str | None = None,
+        account: str | None = None,
+    ) -> throttles.Attempt:
+        """Count an attempt at a guessable secret ahead of its check, or refuse it (audited)."""
+        with self.db.write() as conn:
+            begun = throttles.begin(conn, limits, self.clock.now(), account=account)
+            if isinstance(begun, throttles.Refusal):
+                self._audit(
+                    conn,
+                    action,
+                    outcome="denied",
+                    principal=principal,
+                    tin=tin,
+                    detail={"reason": begun.reason},
+                )
+        if isinstance(begun, throttles.Refusal):
+            raise begun.error
+        return begun
 
     def _has_active_admin(self, conn: Connection, tin: str) -> bool:
         found = conn.execute(
@@ -687,6 +746,13 @@ class IdentityService(IdentityArea):
         """Mail the usernames registered to `email`; the same outcome whether or not it is known."""
         address = parse_email(email)
         now = self.clock.now()
+        self._begin_throttled(
+            [
+                (throttles.REMINDER_EMAIL, address.casefold()),
+                (throttles.REMINDER_ADDRESS, throttles.caller().address),
+            ],
+            "identity.forgot_username",
+        )
         with self.db.write() as conn:
             rows = list(
                 conn.execute(
@@ -717,6 +783,15 @@ class IdentityService(IdentityArea):
 
     def request_password_reset(self, username: str, email: str) -> None:
         """Mail a reset token when username and email match; the same outcome whatever the input."""
+        name = username_key(username)
+        self._begin_throttled(
+            [
+                (throttles.RESET_REQUEST_ACCOUNT, name),
+                (throttles.RESET_REQUEST_ADDRESS, throttles.caller().address),
+            ],
+            "identity.request_password_reset",
+            account=name,
+        )
         with self.db.write() as conn:
             user = _user_by_username(conn, username)
             matches = (
@@ -739,8 +814,7 @@ class IdentityService(IdentityArea):
                     conn,
                     "identity.request_password_reset",
                     outcome="failed",
-                    username=username.strip(),
-                    detail={"reason": "no_match"},
+                    detail={"reason": "no_match", "name_digest": throttles.name_digest(name)},
                 )
 
     def reset_password(self, token: str, new_password: str) -> None:
@@ -749,6 +823,9 @@ class IdentityService(IdentityArea):
         digest = accounts.token_digest(token.strip())
         invalid = ValidationFailed(
             "That reset code is not valid or has expired. Ask for a new one.", field="token"
+        )
+        attempt = self._begin_throttled(
+            [(throttles.RESET_CODE_ADDRESS, throttles.caller().address)], "identity.reset_password"
         )
         with self.db.read() as conn:
             reset = (
@@ -789,6 +866,9 @@ class IdentityService(IdentityArea):
             ).rowcount
             if not claimed:
                 raise invalid
+            throttles.succeeded(conn, attempt)
+            # The owner's reset lifts every sign-in lock and count of the account, wherever from.
+            throttles.lift_account(conn, user["username_key"])
             # Every other outstanding token of the user stops working too.
             conn.execute(
                 update(password_resets)
@@ -830,16 +910,15 @@ class IdentityService(IdentityArea):
         action = "identity.migrate_legacy"
         with self.db.read() as conn:
             user = _user_by_username(conn, migration.legacy_username)
-        if user is None:
-            verify_password(None, migration.legacy_password)
-            raise self._refuse(
-                AuthenticationFailed(BAD_CREDENTIALS),
-                action,
-                username=migration.legacy_username.strip(),
-                outcome="failed",
-                detail={"reason": "unknown_user"},
-            )
-        self._check_credentials(user, migration.legacy_password, action, BAD_CREDENTIALS)
+        attempt = self._check_credentials(
+            username_key(migration.legacy_username),
+            user,
+            migration.legacy_password,
+            action,
+            BAD_CREDENTIALS,
+        )
+        assert user is not None
+        self._settle(attempt)
         if user["status"] != UserStatus.LEGACY:
             raise self._refuse(
                 ValidationFailed(
@@ -1019,6 +1098,9 @@ class IdentityService(IdentityArea):
             raise Conflict("The second factor is already on.", field="code")
         if not user["totp_secret"]:
             raise ValidationFailed("Start the enrollment first.", field="code")
+        attempt = self._begin_throttled(
+            [(throttles.TOTP_ACCOUNT, str(principal.user_id))], action, principal=principal
+        )
         step = totp.matching_step(user["totp_secret"], code, self.clock.now())
         if step is None:
             raise self._refuse(
@@ -1038,6 +1120,7 @@ class IdentityService(IdentityArea):
                 .where(users.c.id == principal.user_id)
                 .values(totp_enabled=True, totp_last_step=step)
             )
+            throttles.succeeded(conn, attempt)
             self._audit(
                 conn,
                 action,
@@ -1218,20 +1301,15 @@ class IdentityService(IdentityArea):
         with self.db.read() as conn:
             me = user_row(conn, principal.user_id)
             other = _user_by_username(conn, other_username)
-        if other is None:
-            verify_password(None, other_password)
-            raise self._refuse(
-                AuthenticationFailed(wrong),
-                action,
-                principal=principal,
-                outcome="failed",
-                detail={"reason": "unknown_user"},
-            )
-        if other["id"] == principal.user_id:
+        if other is not None and other["id"] == principal.user_id:
             raise ValidationFailed(
                 "That is the account you are signed in with.", field="other_username"
             )
-        self._check_credentials(other, other_password, action, wrong, principal=principal)
+        attempt = self._check_credentials(
+            username_key(other_username), other, other_password, action, wrong, principal=principal
+        )
+        assert other is not None
+        self._settle(attempt)
         if other["status"] == UserStatus.DEACTIVATED.value:
             raise self._refuse(
                 ValidationFailed(

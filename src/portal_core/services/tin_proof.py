@@ -1,7 +1,9 @@
 """Proof of a relationship to a TIN, asked at registration and for an additional TIN.
 
 Either the TIN's registration code (kept as an Argon2id hash on `tins`), or a claim paid to the
-TIN within the last 24 months together with its paid amount, to the cent.
+TIN within the last 24 months together with its paid amount, to the cent. A registration code
+carries at least 60 random bits (the demo's: 16 symbols of `CODE_ALPHABET`, 80 bits), far past
+guessing within the proof throttles (`services/throttles.py`: per address, per TIN, per account).
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ CLAIM_PROOF_WINDOW = timedelta(days=730)
 
 NOT_PROVEN = "We could not confirm your relationship to that Tax ID with what you entered."
 """The one answer for an unknown TIN, a wrong code or a claim that does not match."""
+
+
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+"""The symbols of a code's random part (Crockford's base 32: no I, L, O or U to misread)."""
+
+MIN_CODE_BITS = 60
+"""The fewest random bits a registration code may carry."""
 
 
 def proof_kind(proof: RegistrationProof) -> str:

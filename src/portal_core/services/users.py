@@ -37,7 +37,7 @@ from portal_core.rules.identifiers import (
     username_key,
 )
 from portal_core.rules.permissions import Action, allowed, can_grant, sees_all_tins
-from portal_core.services import audit
+from portal_core.services import audit, throttles
 from portal_core.store import accounts
 from portal_core.store.engine import Database
 from portal_core.store.schema import (
@@ -696,6 +696,7 @@ class UserAdminService:
                 .where(users.c.id == user_id)
                 .values(locked=False, failed_sign_ins=0, throttled_until=None)
             )
+            throttles.lift_account(conn, target["username_key"])
             self._record(
                 conn,
                 principal,

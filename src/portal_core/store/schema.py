@@ -569,15 +569,22 @@ claim_reports = Table(
     UniqueConstraint("owner_id", "name", name="uq_claim_reports_owner_name"),
 )
 
-sign_in_address_failures = Table(
-    "sign_in_address_failures",
+throttle_counters = Table(
+    "throttle_counters",
     metadata,
-    # Failed sign-ins per client address in the current window, kept in the database so that
-    # every `portal serve` worker counts the same attempts.
-    Column("address", String(64), primary_key=True),
-    Column("window_started_at", UtcDateTime, nullable=False),
+    # Failed attempts at a guessable secret (a password, a registration code, a reset code, ...),
+    # kept in the database so that every `portal serve` worker counts the same attempts. `kind`
+    # names what is counted (`store/throttles.py`); `key_digest` and `subject` are keyed digests
+    # (`keys.keyed_digest`), so no client address, username, email address or TIN is kept in clear.
+    Column("kind", String(40), primary_key=True),
+    Column("key_digest", String(64), primary_key=True),
+    Column("subject", String(64)),  # the account's digest, so its reset lifts every counter of it
     Column("failures", Integer, nullable=False, default=0),
+    Column("window_started_at", UtcDateTime, nullable=False),
+    Column("blocked_until", UtcDateTime),
+    Column("proven_at", UtcDateTime),  # the account's owner last succeeded from this key
 )
+Index("ix_throttle_counters_subject", throttle_counters.c.subject)
 
 # -- messages --------------------------------------------------------------------------------------
 # Free-text search over subjects and posts is a full-text index kept outside this file: an FTS5
