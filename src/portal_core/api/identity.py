@@ -15,6 +15,14 @@ ROUTES = (
     Route("register", "POST", "/registrations", "identity", session=False, status=201),
     Route("forgot_username", "POST", "/recovery/username", "identity", session=False),
     Route("request_password_reset", "POST", "/recovery/password-reset", "identity", session=False),
+    Route(
+        "confirm_registration_email",
+        "POST",
+        "/registrations/email-confirmation",
+        "email_proofs",
+        session=False,
+        throttled=True,
+    ),
     Route("reset_password", "POST", "/recovery/password", "identity", session=False),
     Route(
         "migrate_legacy_account",
@@ -30,6 +38,8 @@ ROUTES = (
     Route("begin_totp_enrollment", "POST", "/account/totp/enrollment", "identity"),
     Route("confirm_totp_enrollment", "POST", "/account/totp/confirmation", "identity"),
     Route("remove_totp", "POST", "/account/totp/removal", "identity"),
+    Route("request_email_change", "POST", "/account/email-change", "email_proofs"),
+    Route("confirm_email_change", "POST", "/account/email-change/confirmation", "email_proofs"),
     Route("update_settings", "PATCH", "/account/settings", "identity"),
     Route("set_active_tin", "PUT", "/account/active-tin", "identity"),
     Route("register_additional_tin", "POST", "/account/tins", "identity", status=201),
