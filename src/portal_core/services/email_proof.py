@@ -47,12 +47,6 @@ CODE_DIGITS = 8
 NOT_RIGHT = "That code is not right or has expired. Ask for a new one."
 """The one answer for a wrong, used, expired or unknown code."""
 
-REGISTERED_CODE_SENT = (
-    "We mailed a code to your address: enter it to confirm the address, which password and "
-    "username recovery use."
-)
-"""Added to a registration's outcome."""
-
 _PURPOSE = "email.proof"
 
 

@@ -562,9 +562,6 @@ class IdentityService(IdentityArea):
                 outcome = self._grant_or_queue(conn, user, tin, becomes_admin, now)
                 # The address counts (recovery mail) only once the code mailed to it comes back.
                 email_proof.start_proof(conn, user, email, user, now)
-                outcome = outcome.model_copy(
-                    update={"message": f"{outcome.message} {email_proof.REGISTERED_CODE_SENT}"}
-                )
                 self._audit(
                     conn,
                     "identity.register",
