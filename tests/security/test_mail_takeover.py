@@ -12,15 +12,20 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from sqlalchemy import select
 
+from conftest import START
 from in_process_api import remote_client
-from portal_core.demo import DEMO_PASSWORD
+from pg_server import PostgresServer, postgres  # noqa: F401  (the session fixture)
+from portal_core.clock import SettableClock
+from portal_core.demo import DEMO_PASSWORD, Scale, seed
 from portal_core.demo.seed import LEGACY_PASSWORD, LEGACY_USERNAMES
 from portal_core.errors import AuthenticationFailed, ValidationFailed
 from portal_core.models.identity import LegacyMigration
 from portal_core.models.users import ContactUpdate
 from portal_core.services import Services
+from portal_core.store.engine import Database
 from portal_core.store.schema import mail_outbox, users
 
 VICTIM = "admin.lakeside"
@@ -225,3 +230,29 @@ async def test_a_code_for_someone_elses_address_proves_nothing_without_their_ses
             pass
     finally:
         await admin.close()
+
+
+@pytest.mark.postgres
+async def test_the_takeover_fails_on_postgresql_too(
+    postgres: PostgresServer,  # noqa: F811
+    clock: SettableClock,
+) -> None:
+    """Attack, over PostgreSQL: the administrator of one TIN puts another user's address on its own
+    account and reads that user's reset code through its outbox."""
+    db = Database(postgres.create_database("mail_takeover"))
+    db.upgrade()
+    seed(db, Scale.SMALL, SettableClock(START))
+    world = Services(db, clock)
+    attacker = remote_client(world)
+    try:
+        await attacker.sign_in(ATTACKER, DEMO_PASSWORD)
+        detail = await attacker.update_user_contact(
+            _user_id(world, ATTACKER), ContactUpdate(email=VICTIM_ADDRESS)
+        )
+        assert detail.email == f"{ATTACKER}@example.org"
+        await attacker.request_password_reset(VICTIM, VICTIM_ADDRESS)
+        assert _codes_in([mail.body for mail in await attacker.outbox()]) == []
+        assert _codes_in(_mail_to(world, VICTIM_ADDRESS))  # the victim's mailbox has them
+    finally:
+        await attacker.close()
+        db.dispose()
