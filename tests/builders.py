@@ -115,6 +115,7 @@ def add_user(
                     username_key=username_key(username),
                     full_name=full_name or username.replace(".", " ").title(),
                     email=email or f"{username}@example.org",
+                    email_verified_at=None if status == "legacy" else _NOW,
                     phone="555-0100",
                     password_hash=_hash_cache[password] if password is not None else None,
                     status=status,

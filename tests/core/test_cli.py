@@ -168,6 +168,12 @@ def test_mail_outbox_shows_a_reset_code(seeded: Path) -> None:
     assert "reset" in result.stdout.lower()
     as_json = json.loads(run("mail", "outbox", "--format", "json").stdout)
     assert as_json[0]["to_address"] == "staff.lakeside@example.org"
+    only = run("mail", "outbox", "--to", "STAFF.lakeside@example.org", "--format", "json")
+    assert {row["to_address"] for row in json.loads(only.stdout)} == {"staff.lakeside@example.org"}
+    assert (
+        json.loads(run("mail", "outbox", "--to", "nobody@example.org", "--format", "json").stdout)
+        == []
+    )
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralized() -> None:

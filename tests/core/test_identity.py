@@ -35,6 +35,7 @@ from portal_core.models.identity import (
 from portal_core.rules import totp
 from portal_core.services import Services
 from portal_core.services.audit import verify_chain
+from portal_core.services.email_proof import EmailProofService
 from portal_core.services.identity import BAD_CREDENTIALS, LOCKED, IdentityService
 from portal_core.store import accounts
 from portal_core.store.engine import Database
@@ -510,9 +511,19 @@ def test_legacy_migration_sets_new_credentials_and_signs_in(
         identity.migrate_legacy_account(move.model_copy(update={"new_password": "short"}))
     result = identity.migrate_legacy_account(move)
     assert result.account.username == "jane.new"
-    assert result.account.email == "jane.new@example.org"
+    # The typed address is used once the code mailed to it comes back (signed in).
+    assert result.account.email == "OLDUSER1@example.org"
+    assert result.account.pending_email == "jane.new@example.org"
+    assert not result.account.email_verified
     assert user_field(db, user_id, "status") == "active"
-    identity.resolve(result.token)
+    me = identity.resolve(result.token)
+    (mail,) = mails_to(db, "jane.new@example.org")
+    assert mail["user_id"] is None  # not the account's mail until the address is proven
+    code = re.search(r"^ {4}(\d{8})$", mail["body"], re.M)
+    assert code is not None
+    EmailProofService(db, identity.clock).confirm_email_change(me, code.group(1))
+    assert identity.account(me).email == "jane.new@example.org"
+    assert identity.account(me).email_verified
     identity.sign_in("jane.new", NEW_PASSWORD)
     with pytest.raises(AuthenticationFailed):
         identity.sign_in("olduser1", "old-pw-1")
@@ -792,9 +803,15 @@ def test_notifications_and_outbox_are_own_only(
         accounts.notify(conn, jane, "letter", "A letter was filed.", clock.now())
         accounts.notify(conn, jane, "reply", "A reply came.", clock.now())
         accounts.notify(conn, bob, "reply", "Bob's reply.", clock.now())
-        accounts.queue_mail(conn, "JANE.ADMIN@example.org", "first", "one", clock.now())
-        accounts.queue_mail(conn, "bob.staff@example.org", "bob", "b", clock.now())
-        accounts.queue_mail(conn, "jane.admin@example.org", "second", "two", clock.now())
+        accounts.queue_mail(
+            conn, "jane.admin@example.org", "first", "one", clock.now(), user_id=jane
+        )
+        accounts.queue_mail(conn, "bob.staff@example.org", "bob", "b", clock.now(), user_id=bob)
+        accounts.queue_mail(
+            conn, "jane.admin@example.org", "second", "two", clock.now(), user_id=jane
+        )
+        # Mail to her address that names no account (an address being proven) is not hers.
+        accounts.queue_mail(conn, "jane.admin@example.org", "proof", "three", clock.now())
     me = sign_in(identity, "jane.admin")
     listed = notifications.notifications(me)
     assert [n.text for n in listed] == ["A reply came.", "A letter was filed."]

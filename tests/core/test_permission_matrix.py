@@ -90,6 +90,7 @@ PUBLIC = {
     "forgot_username",
     "request_password_reset",
     "reset_password",
+    "confirm_registration_email",
     "migrate_legacy_account",
     "sign_out",
 }
@@ -159,6 +160,16 @@ METHOD_ACTIONS: dict[str, tuple[Action, bool, Call]] = {
         lambda c, w: c.mark_notifications_read([]),
     ),
     "outbox": (Action.OWN_ACCOUNT, False, lambda c, w: c.outbox()),
+    "request_email_change": (
+        Action.OWN_ACCOUNT,
+        False,
+        lambda c, w: c.request_email_change("matrix.moved@example.org"),
+    ),
+    "confirm_email_change": (
+        Action.OWN_ACCOUNT,
+        False,
+        lambda c, w: c.confirm_email_change("00000000"),
+    ),
     "list_users": (
         Action.VIEW_USERS,
         True,

@@ -273,11 +273,15 @@ def test_update_contact_audits_before_and_after(
     detail = services.users.update_user_contact(
         admin, practice.staff, ContactUpdate(email="sam@new.example", phone="555-0199")
     )
-    assert detail.email == "sam@new.example"
+    # The new address waits for the user's proof (the code mailed to it); the phone changes.
+    assert detail.email == "sam.staff@example.org"
+    assert detail.pending_email == "sam@new.example"
+    assert detail.phone == "555-0199"
     (entry,) = audit_rows(db, "users.update_contact")
     assert entry["detail"] == {
-        "before": {"email": "sam.staff@example.org", "phone": "555-0100"},
-        "after": {"email": "sam@new.example", "phone": "555-0199"},
+        "before": {"phone": "555-0100"},
+        "after": {"phone": "555-0199"},
+        "email_proof_asked": True,
     }
     with pytest.raises(ValidationFailed):
         services.users.update_user_contact(admin, practice.staff, ContactUpdate(email="nope"))

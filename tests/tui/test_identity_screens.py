@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, Static
 
 from portal_core.services import Services
 from portal_core.store.schema import mail_outbox as outbox
@@ -55,6 +55,24 @@ async def test_register_with_the_registration_code(
                 .where(users.c.username == "nia.newcomer")
             ).scalar_one()
         assert status == "pending"  # the TIN already has an administrator
+        # The address registered with is confirmed with the code mailed to it.
+        with services.db.read() as conn:
+            body = conn.execute(
+                select(outbox.c.body).where(
+                    outbox.c.to_address == "nia@example.org",
+                    outbox.c.subject == "Confirm your provider portal email address",
+                )
+            ).scalar_one()
+        code = next(line.strip() for line in body.splitlines() if line.startswith("    "))
+        screen.query_one("#email-code", Input).value = code
+        screen.query_one("#email-code", Input).focus()
+        await pilot.press("enter")
+        proof_message = screen.query_one("#proof-message", Static)
+        await settle(pilot, lambda: "address is confirmed" in str(proof_message.render()))
+        with services.db.read() as conn:
+            assert conn.execute(
+                select(users.c.email_verified_at).where(users.c.username == "nia.newcomer")
+            ).scalar_one()
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, LoginScreen))
 

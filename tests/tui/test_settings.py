@@ -222,3 +222,31 @@ async def test_admin_handover_offer_and_answer(make_app, practice: Practice, ser
             assert conn.execute(select(admin_handovers.c.status)).scalar_one() == "accepted"
         assert roles_of(services, practice.staff_ids[1])[practice.tin][0] == "administrator"
         assert roles_of(services, practice.admin_id)[practice.tin][0] == "staff"
+
+
+async def test_change_email_needs_the_code_mailed_to_the_new_address(
+    make_app, practice: Practice, services: Services
+):
+    from portal_core.store.schema import mail_outbox
+
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_settings(pilot)
+        assert "(confirmed)" in answer(app, "email-state")
+        fill(app.screen, **{"email-new": "ada@new.example"})
+        said = await press_and_wait(pilot, "email-send", "ans-email")
+        assert "code is on its way" in said
+        assert "Waiting for the code mailed to ada@new.example" in answer(app, "email-state")
+        assert user_value(services, "ada.admin", "email") == "ada.admin@example.org"
+        fill(app.screen, **{"email-code": "00000000"})
+        assert "not right" in await press_and_wait(pilot, "email-confirm", "ans-email")
+        with services.db.read() as conn:
+            body = conn.execute(
+                select(mail_outbox.c.body).where(mail_outbox.c.to_address == "ada@new.example")
+            ).scalar_one()
+        code = next(line.strip() for line in body.splitlines() if line.startswith("    "))
+        fill(app.screen, **{"email-code": code})
+        said = await press_and_wait(pilot, "email-confirm", "ans-email")
+        assert said == "Your address is now ada@new.example."
+        assert user_value(services, "ada.admin", "email") == "ada@new.example"
+        assert "ada@new.example (confirmed)" in answer(app, "email-state")

@@ -132,11 +132,27 @@ async def test_legacy_account_moves_over_after_bad_input_is_refused(
 
         fill(screen, **{"new-password": NEW_PASSWORD})
         await pilot.press("ctrl+s")
-        await settle(pilot, lambda: app.current_mode == "home")
+        await settle(pilot, lambda: "mailed a code" in shown(app, "#form-message"))
         row = user_row(services, "olga.old")
         assert row is not None and row["id"] == legacy_id
         assert row["status"] == "active"
-        assert row["email"] == "old@example.org"
+        # The typed address is used once the code mailed to it is entered.
+        assert row["email"] == "OLDUSER1@example.org"
+        fill(screen, **{"email-code": "00000000"})
+        screen.query_one("#email-code", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: "not right" in shown(app, "#form-message"))
+        assert app.screen is screen
+        (mail,) = mails_to(services, "old@example.org")
+        code = re.search(r"^ {4}(\d{8})$", mail, re.M)
+        assert code is not None
+        fill(screen, **{"email-code": code.group(1)})
+        screen.query_one("#email-code", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: app.current_mode == "home")
+        row = user_row(services, "olga.old")
+        assert row is not None and row["email"] == "old@example.org"
+        assert row["email_verified_at"] is not None
         assert user_row(services, "OLDUSER1") is None
         assert session_count(services, legacy_id) == 1
         assert "olga.old" in screen_text(app)

@@ -85,9 +85,10 @@ async def test_edit_contact_refuses_a_bad_email_then_saves(
         form.query_one("#phone", Input).value = "555-0199"
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: isinstance(app.screen, UserDetailScreen))
-        await settle(pilot, lambda: "staff.one@example.org" in facts(app))
+        # The new address waits for the user's code; the detail shows it so.
+        await settle(pilot, lambda: "waiting for its code: staff.one@example.org" in facts(app))
         assert "555-0199" in facts(app)
-        assert user_value(services, practice.staff_ids[0], "email") == "staff.one@example.org"
+        assert user_value(services, practice.staff_ids[0], "email") == "staff.01@example.org"
         assert user_value(services, practice.staff_ids[0], "phone") == "555-0199"
 
 

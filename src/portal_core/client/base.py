@@ -156,6 +156,10 @@ class PortalClient(ABC):
         """Mail a single-use reset token valid 30 minutes (the same answer whatever the input)."""
 
     @abstractmethod
+    async def confirm_registration_email(self, username: str, code: str) -> None:
+        """Prove the address registered with: the code mailed to it (before signing in)."""
+
+    @abstractmethod
     async def reset_password(self, token: str, new_password: str) -> None:
         """Set a new password with a mailed token; ends all of the user's sessions."""
 
@@ -241,8 +245,16 @@ class PortalClient(ABC):
         """Mark notifications read."""
 
     @abstractmethod
+    async def request_email_change(self, email: str) -> None:
+        """Mail a code to a new address (the old one is told); it is used once the code is in."""
+
+    @abstractmethod
+    async def confirm_email_change(self, code: str) -> None:
+        """Enter the code mailed to the pending address: it becomes the account's address."""
+
+    @abstractmethod
     async def outbox(self, limit: int = 50) -> list[OutboxMail]:
-        """Mail sent to the signed-in user's address (the demo reads reset tokens here)."""
+        """Mail sent to the signed-in user's proven address (found by account, not address)."""
 
     # -- user management -------------------------------------------------------------------------
     @abstractmethod

@@ -174,6 +174,10 @@ class LocalClient(PortalClient):
     async def request_password_reset(self, username: str, email: str) -> None:
         await self._run(lambda: self.services.identity.request_password_reset(username, email))
 
+    async def confirm_registration_email(self, username: str, code: str) -> None:
+        proofs = self.services.email_proofs
+        await self._run(lambda: proofs.confirm_registration_email(username, code))
+
     async def reset_password(self, token: str, new_password: str) -> None:
         await self._run(lambda: self.services.identity.reset_password(token, new_password))
 
@@ -257,6 +261,12 @@ class LocalClient(PortalClient):
 
     async def mark_notifications_read(self, ids: list[int]) -> None:
         await self._as_user(lambda p: self.services.notifications.mark_notifications_read(p, ids))
+
+    async def request_email_change(self, email: str) -> None:
+        await self._as_user(lambda p: self.services.email_proofs.request_email_change(p, email))
+
+    async def confirm_email_change(self, code: str) -> None:
+        await self._as_user(lambda p: self.services.email_proofs.confirm_email_change(p, code))
 
     async def outbox(self, limit: int = 50) -> list[OutboxMail]:
         return await self._as_user(lambda p: self.services.notifications.outbox(p, limit))

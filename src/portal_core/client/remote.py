@@ -223,6 +223,9 @@ class RemoteClient(PortalClient):
     async def request_password_reset(self, username: str, email: str) -> None:
         await self._call_none("request_password_reset", username=username, email=email)
 
+    async def confirm_registration_email(self, username: str, code: str) -> None:
+        await self._call_none("confirm_registration_email", username=username, code=code)
+
     async def reset_password(self, token: str, new_password: str) -> None:
         await self._call_none("reset_password", token=token, new_password=new_password)
 
@@ -310,6 +313,12 @@ class RemoteClient(PortalClient):
 
     async def mark_notifications_read(self, ids: list[int]) -> None:
         await self._call_none("mark_notifications_read", ids=ids)
+
+    async def request_email_change(self, email: str) -> None:
+        await self._call_none("request_email_change", email=email)
+
+    async def confirm_email_change(self, code: str) -> None:
+        await self._call_none("confirm_email_change", code=code)
 
     async def outbox(self, limit: int = 50) -> list[OutboxMail]:
         return await self._call("outbox", list[OutboxMail], limit=limit)

@@ -111,6 +111,10 @@ class Account(BaseModel):
     phone: str
     status: UserStatus
     totp_enabled: bool
+    email_verified: bool = False
+    """The address on file was proven by a code mailed to it (recovery mail goes only there)."""
+    pending_email: str | None = None
+    """An address waiting for its code (mailed to it) before it replaces `email`."""
     payer_role: Role | None
     default_tin: str | None
     active_tin: str | None

@@ -50,6 +50,10 @@ class UserDetail(BaseModel):
     roles: list[TinRole]
     created_at: datetime
     last_sign_in_at: datetime | None
+    email_verified: bool = False
+    """The user proved the address on file (recovery mail goes only there)."""
+    pending_email: str | None = None
+    """An address waiting for the user to enter the code mailed to it."""
 
 
 class NewUser(BaseModel):

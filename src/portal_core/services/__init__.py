@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from portal_core.services.claim_requests import ClaimRequestService
     from portal_core.services.claims import ClaimService
     from portal_core.services.documents import DocumentService
+    from portal_core.services.email_proof import EmailProofService
     from portal_core.services.handovers import HandoverService
     from portal_core.services.identity import IdentityService
     from portal_core.services.members import MemberService
@@ -52,6 +53,12 @@ class Services:
         from portal_core.services.identity import IdentityService
 
         return IdentityService(self.db, self.clock, self.mail)
+
+    @cached_property
+    def email_proofs(self) -> EmailProofService:
+        from portal_core.services.email_proof import EmailProofService
+
+        return EmailProofService(self.db, self.clock, self.mail)
 
     @cached_property
     def handovers(self) -> HandoverService:

@@ -66,7 +66,7 @@ from portal_core.rules.passwords import (
     verify_password,
 )
 from portal_core.rules.permissions import Action
-from portal_core.services import audit, throttles
+from portal_core.services import audit, email_proof, throttles
 from portal_core.services.consolidation import move_roles
 from portal_core.services.identity_area import IdentityArea, new_id, user_row
 from portal_core.services.tin_proof import NOT_PROVEN, proof_kind, proves_tin
@@ -355,6 +355,8 @@ class IdentityService(IdentityArea):
             phone=user["phone"] or "",
             status=UserStatus(user["status"]),
             totp_enabled=bool(user["totp_enabled"]),
+            email_verified=user["email_verified_at"] is not None,
+            pending_email=email_proof.pending_address(conn, user_id, now),
             payer_role=Role(user["payer_role"]) if user["payer_role"] else None,
             default_tin=user["default_tin"],
             active_tin=session["active_tin"] if session is not None else None,
@@ -593,6 +595,8 @@ class IdentityService(IdentityArea):
                 )
                 user = user_row(conn, user_id)
                 outcome = self._grant_or_queue(conn, user, tin, becomes_admin, now)
+                # The address counts (recovery mail) only once the code mailed to it comes back.
+                email_proof.start_proof(conn, user, email, user, now)
                 self._audit(
                     conn,
                     "identity.register",
@@ -636,31 +640,6 @@ class IdentityService(IdentityArea):
         field = "registration_code" if kind == "registration_code" else "claim_number"
         raise ValidationFailed(NOT_PROVEN, field=field)
 
-    def _begin_throttled(
-        self,
-        limits: list[tuple[throttles.Limit, str]],
-        action: str,
-        *,
-        principal: Principal | None = None,
-        tin: str | None = None,
-        account: str | None = None,
-    ) -> throttles.Attempt:
-        """Count an attempt at a guessable secret ahead of its check, or refuse it (audited)."""
-        with self.db.write() as conn:
-            begun = throttles.begin(conn, limits, self.clock.now(), account=account)
-            if isinstance(begun, throttles.Refusal):
-                self._audit(
-                    conn,
-                    action,
-                    outcome="denied",
-                    principal=principal,
-                    tin=tin,
-                    detail={"reason": begun.reason},
-                )
-        if isinstance(begun, throttles.Refusal):
-            raise begun.error
-        return begun
-
     def _has_active_admin(self, conn: Connection, tin: str) -> bool:
         found = conn.execute(
             select(user_roles.c.user_id)
@@ -691,9 +670,9 @@ class IdentityService(IdentityArea):
         )
         shown = format_tin(tin)
         if becomes_admin:
-            accounts.queue_mail(
+            accounts.mail_user(
                 conn,
-                user["email"],
+                user,
                 "You are the administrator of your organization in the provider portal",
                 f"Hello {user['full_name']},\n\nYou are now the portal administrator for Tax ID "
                 f"{shown}. You approve the people who register for it after you and manage "
@@ -756,9 +735,10 @@ class IdentityService(IdentityArea):
         with self.db.write() as conn:
             rows = list(
                 conn.execute(
-                    select(users.c.username, users.c.email)
+                    select(users.c.id, users.c.username, users.c.email)
                     .where(
                         func.lower(users.c.email) == address.lower(),
+                        users.c.email_verified_at.is_not(None),
                         users.c.status != UserStatus.DEACTIVATED.value,
                     )
                     .order_by(users.c.username_key)
@@ -773,6 +753,7 @@ class IdentityService(IdentityArea):
                     "Hello,\n\nThe portal usernames registered to this address are:\n\n"
                     f"{names}\n\nIf you did not ask for this, you can ignore this mail.\n",
                     now,
+                    user_id=int(rows[0].id),
                 )
             self._audit(
                 conn,
@@ -797,6 +778,7 @@ class IdentityService(IdentityArea):
             matches = (
                 user is not None
                 and user["email"].strip().casefold() == email.strip().casefold()
+                and user["email_verified_at"] is not None
                 and user["status"] in (UserStatus.ACTIVE.value, UserStatus.PENDING.value)
             )
             if matches:
@@ -884,12 +866,14 @@ class IdentityService(IdentityArea):
                     failed_sign_ins=0,
                     throttled_until=None,
                     locked=False,
+                    # Reset codes go only to the address on file: using one proves it.
+                    email_verified_at=user["email_verified_at"] or now,
                 )
             )
             ended = accounts.end_sessions(conn, user["id"], now)
-            accounts.queue_mail(
+            accounts.mail_user(
                 conn,
-                user["email"],
+                user,
                 "Your provider portal password was reset",
                 f"Hello {user['full_name']},\n\nThe password of the portal user "
                 f"{user['username']} was reset and every session of it ended.\nIf this was not "
@@ -952,13 +936,15 @@ class IdentityService(IdentityArea):
                     .values(
                         username=new_username,
                         username_key=new_key,
-                        email=email,
                         password_hash=new_hash,
                         password_changed_at=now,
                         status=UserStatus.ACTIVE.value,
                     )
                 )
                 fresh = user_row(conn, user["id"])
+                # The typed address replaces the old portal's only once the code mailed to it
+                # is entered (signed in, right after this).
+                email_proof.start_proof(conn, fresh, email, fresh, now)
                 self._audit(
                     conn,
                     action,
@@ -1045,9 +1031,9 @@ class IdentityService(IdentityArea):
                 )
             )
             ended = accounts.end_sessions(conn, principal.user_id, now, keep=principal.session_key)
-            accounts.queue_mail(
+            accounts.mail_user(
                 conn,
-                user["email"],
+                user,
                 "Your provider portal password was changed",
                 f"Hello {user['full_name']},\n\nThe password of the portal user "
                 f"{user['username']} was changed.\nIf this was not you, call the provider service "

@@ -21,7 +21,7 @@ from portal_core.models.identity import (
     UserBrief,
 )
 from portal_core.rules.permissions import Action, require
-from portal_core.services import audit
+from portal_core.services import audit, throttles
 from portal_core.store import accounts
 from portal_core.store.engine import Database
 
@@ -126,6 +126,31 @@ class IdentityArea:
                 detail=detail,
             )
         return error
+
+    def _begin_throttled(
+        self,
+        limits: list[tuple[throttles.Limit, str]],
+        action: str,
+        *,
+        principal: Principal | None = None,
+        tin: str | None = None,
+        account: str | None = None,
+    ) -> throttles.Attempt:
+        """Count an attempt at a guessable secret ahead of its check, or refuse it (audited)."""
+        with self.db.write() as conn:
+            begun = throttles.begin(conn, limits, self.clock.now(), account=account)
+            if isinstance(begun, throttles.Refusal):
+                self._audit(
+                    conn,
+                    action,
+                    outcome="denied",
+                    principal=principal,
+                    tin=tin,
+                    detail={"reason": begun.reason},
+                )
+        if isinstance(begun, throttles.Refusal):
+            raise begun.error
+        return begun
 
     def _require(
         self, principal: Principal, action: Action, audit_action: str, tin: str | None = None

@@ -1,15 +1,15 @@
-"""The signed-in user's in-app notifications (read state) and the mail sent to their address."""
+"""The signed-in user's in-app notifications (read state) and the mail sent to their account."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from portal_core.models.identity import (
     Notification,
     OutboxMail,
     Principal,
 )
-from portal_core.services.identity_area import IdentityArea, user_row
+from portal_core.services.identity_area import IdentityArea
 from portal_core.store.schema import (
     mail_outbox,
     notifications,
@@ -58,12 +58,16 @@ class NotificationService(IdentityArea):
                 )
 
     def outbox(self, principal: Principal, limit: int = 50) -> list[OutboxMail]:
-        """Mail sent to the signed-in user's address, newest first."""
+        """Mail the portal sent to the signed-in user's proven address, newest first.
+
+        Found by the account the outbox row names, never by matching the address: an account
+        that puts someone else's address on file reads none of their mail, and a code mailed
+        to prove a new address is not shown here (it must be read in that mailbox).
+        """
         with self.db.read() as conn:
-            email = user_row(conn, principal.user_id)["email"]
             rows = conn.execute(
                 select(mail_outbox)
-                .where(func.lower(mail_outbox.c.to_address) == email.strip().lower())
+                .where(mail_outbox.c.user_id == principal.user_id)
                 .order_by(mail_outbox.c.id.desc())
                 .limit(max(1, min(limit, 500)))
             ).mappings()

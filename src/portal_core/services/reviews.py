@@ -242,6 +242,7 @@ class ReviewService:
                     users.c.username,
                     users.c.full_name,
                     users.c.email,
+                    users.c.email_verified_at,
                     user_roles.c.role,
                 )
                 .join(user_roles, user_roles.c.user_id == users.c.id)
@@ -962,9 +963,9 @@ class ReviewService:
                     f"day{'s' if days != 1 else ''} ({due.isoformat()})."
                 )
                 for manager in self._managers(conn, tin):
-                    accounts.queue_mail(
+                    accounts.mail_user(
                         conn,
-                        manager["email"],
+                        manager,
                         "Time to review your provider portal users",
                         f"Hello {manager['full_name']},\n\n{text}\n"
                         "Sign in to the provider portal and open Users > Reviews to finish it.\n",

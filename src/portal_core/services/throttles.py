@@ -183,6 +183,13 @@ REMINDER_ADDRESS = Limit(
     timedelta(hours=1),
     "Too many username reminders from your network address. Wait {wait} and try again.",
 )
+EMAIL_CODE_ADDRESS = Limit(
+    "email_code.address",
+    10,
+    timedelta(hours=1),
+    "Too many address codes that did not work from your network address. Wait {wait} and try "
+    "again.",
+)
 TOTP_ACCOUNT = Limit(
     "totp.account",
     5,

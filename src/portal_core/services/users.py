@@ -38,6 +38,7 @@ from portal_core.rules.identifiers import (
 )
 from portal_core.rules.permissions import Action, allowed, can_grant, sees_all_tins
 from portal_core.services import audit, throttles
+from portal_core.services.email_proof import pending_address, start_proof
 from portal_core.store import accounts
 from portal_core.store.engine import Database
 from portal_core.store.schema import (
@@ -189,6 +190,36 @@ class UserAdminService:
                 return
         raise PermissionDenied("Your role does not allow this.")
 
+    def _require_manage_contact(
+        self, conn: Connection, principal: Principal, target: RowMapping
+    ) -> None:
+        """The actor manages the user at every TIN the user belongs to (or as payer staff):
+        contact details are the user's everywhere, so one TIN's administrator may not change
+        them for another TIN's user."""
+        now = self.clock.now()
+        if target["payer_role"] is not None:
+            self._require_manage(conn, principal, target)
+            return
+        rows = list(
+            conn.execute(
+                select(user_roles.c.tin, user_roles.c.role, user_roles.c.status).where(
+                    user_roles.c.user_id == target["id"]
+                )
+            )
+        )
+        current = [row for row in rows if row.status != "removed"] or rows
+        for row in current:
+            if not allowed(principal, Action.MANAGE_USERS, row.tin, now) or (
+                row.role == Role.ADMINISTRATOR.value
+                and not allowed(principal, Action.MANAGE_ADMINISTRATORS, row.tin, now)
+            ):
+                raise PermissionDenied(
+                    "This user also works for a Tax ID you do not administer: only they, or an "
+                    "administrator of all their Tax IDs, can change their contact details."
+                )
+        if not current:
+            raise PermissionDenied("Your role does not allow this.")
+
     def _check_npis(self, conn: Connection, tin: str, npis: list[str]) -> list[str]:
         wanted = sorted({npi.strip() for npi in npis if npi.strip()})
         known = current_providers(conn, tin, self.clock.now().date())
@@ -235,6 +266,8 @@ class UserAdminService:
             roles=roles,
             created_at=row["created_at"],
             last_sign_in_at=row["last_sign_in_at"],
+            email_verified=row["email_verified_at"] is not None,
+            pending_email=pending_address(conn, user_id, self.clock.now()),
         )
 
     def _record(
@@ -515,9 +548,9 @@ class UserAdminService:
             if target["status"] == "pending":
                 conn.execute(update(users).where(users.c.id == user_id).values(status="active"))
             apply_access_changes(conn, tin, now, affiliations={user_id: chosen})
-            accounts.queue_mail(
+            accounts.mail_user(
                 conn,
-                target["email"],
+                target,
                 "Your provider portal access was approved",
                 f"Hello {target['full_name']},\n\nYour access for Tax ID {format_tin(tin)} was "
                 f"approved with the role {role.label}. You can sign in now.\n",
@@ -571,9 +604,9 @@ class UserAdminService:
                 conn.execute(
                     update(users).where(users.c.id == user_id).values(status="deactivated")
                 )
-            accounts.queue_mail(
+            accounts.mail_user(
                 conn,
-                target["email"],
+                target,
                 "Your provider portal access request",
                 f"Hello {target['full_name']},\n\nYour request for access to Tax ID "
                 f"{format_tin(tin)} was not approved. Contact the practice's portal "
@@ -598,29 +631,47 @@ class UserAdminService:
     def update_user_contact(
         self, principal: Principal, user_id: int, changes: ContactUpdate
     ) -> UserDetail:
-        """Edit a user's name, email or phone."""
+        """Edit a user's name, email or phone (only of users whose every TIN the actor manages).
+
+        A new email address does not take effect here: a code is mailed to it and the old
+        address is told; the address changes when the user, signed in, enters the code.
+        """
         values: dict[str, str] = {}
         if changes.full_name is not None:
             if not changes.full_name.strip():
                 raise ValidationFailed("Enter the user's name.", field="full_name")
             values["full_name"] = changes.full_name.strip()
-        if changes.email is not None:
-            values["email"] = parse_email(changes.email)
+        new_email = parse_email(changes.email) if changes.email is not None else None
         if changes.phone is not None:
             values["phone"] = changes.phone.strip()
+        now = self.clock.now()
         with self._acting(principal, "users.update_contact", user_id, None) as conn:
             target = self._target(conn, principal, user_id)
-            self._require_manage(conn, principal, target)
+            self._require_manage_contact(conn, principal, target)
             changed = {k: v for k, v in values.items() if target[k] != v}
+            asked = new_email is not None and (
+                new_email.casefold() != str(target["email"]).casefold()
+                or target["email_verified_at"] is None
+            )
             if changed:
                 conn.execute(update(users).where(users.c.id == user_id).values(**changed))
+            if asked:
+                assert new_email is not None
+                actor = accounts.user_row(conn, principal.user_id)
+                assert actor is not None
+                start_proof(conn, target, new_email, actor, now)
+            if changed or asked:
                 self._record(
                     conn,
                     principal,
                     "users.update_contact",
                     user_id,
                     None,
-                    {"before": {k: target[k] for k in changed}, "after": changed},
+                    {
+                        "before": {k: target[k] for k in changed},
+                        "after": changed,
+                        "email_proof_asked": asked,
+                    },
                 )
             return self._detail(conn, principal, user_id)
 
@@ -683,6 +734,13 @@ class UserAdminService:
             self._require_manage(conn, principal, target)
             if target["status"] == "deactivated":
                 raise Conflict("This user is deactivated; reactivate them first.")
+            if target["email_verified_at"] is None and target["password_hash"] is not None:
+                # Recovery mail goes only to a proven address (a new user's first code, to set
+                # a password, goes to the address they were created with).
+                raise Conflict(
+                    "This user's email address is not confirmed yet, so no reset code is sent "
+                    "to it. The user confirms it in Settings > Email."
+                )
             accounts.issue_password_reset(conn, target, now)
             self._record(conn, principal, "users.send_password_reset", user_id, None, {})
 

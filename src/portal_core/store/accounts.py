@@ -79,11 +79,34 @@ def end_sessions(conn: Connection, user_id: int, at: datetime, *, keep: str | No
     return int(result.rowcount or 0)
 
 
-def queue_mail(conn: Connection, to_address: str, subject: str, body: str, at: datetime) -> None:
-    """Put a mail in the outbox; the sender delivers it when SMTP is configured."""
+def queue_mail(
+    conn: Connection,
+    to_address: str,
+    subject: str,
+    body: str,
+    at: datetime,
+    *,
+    user_id: int | None = None,
+) -> None:
+    """Put a mail in the outbox; the sender delivers it when SMTP is configured.
+
+    `user_id` names the account whose proven address `to_address` is: the portal shows a user
+    their own mail by that account, never by matching the address. Mail to an address not (yet)
+    proven names no account (only the operator's `portal mail outbox` lists it).
+    """
     conn.execute(
-        insert(mail_outbox).values(to_address=to_address, subject=subject, body=body, created_at=at)
+        insert(mail_outbox).values(
+            to_address=to_address, subject=subject, body=body, created_at=at, user_id=user_id
+        )
     )
+
+
+def mail_user(
+    conn: Connection, user: RowMapping | dict[str, Any], subject: str, body: str, at: datetime
+) -> None:
+    """Mail a user at the address on file (their account's mail only once it is proven)."""
+    proven = user.get("email_verified_at") is not None
+    queue_mail(conn, user["email"], subject, body, at, user_id=int(user["id"]) if proven else None)
 
 
 def notify(
@@ -120,9 +143,9 @@ def issue_password_reset(conn: Connection, user: RowMapping | dict[str, Any], at
             expires_at=at + RESET_VALID,
         )
     )
-    queue_mail(
+    mail_user(
         conn,
-        user["email"],
+        user,
         "Reset your provider portal password",
         f"Hello {user['full_name']},\n\n"
         f"A password reset was asked for the portal user {user['username']}.\n"

@@ -112,6 +112,9 @@ users = Table(
     Column("username_key", String(30), nullable=False, unique=True),  # lower-cased
     Column("full_name", String(200), nullable=False),
     Column("email", String(254), nullable=False),
+    # When the address on file was proven (a code mailed to it came back); None: not proven, so
+    # no recovery mail goes there.
+    Column("email_verified_at", UtcDateTime),
     Column("phone", String(30), nullable=False, default=""),
     Column("password_hash", String(200)),
     # active | pending | deactivated | legacy
@@ -206,6 +209,22 @@ mail_outbox = Table(
     Column("sent_at", UtcDateTime),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
+    # The account whose proven address this is; None for mail to an address not (yet) proven.
+    Column("user_id", ForeignKey("users.id")),
+)
+Index("ix_mail_outbox_user", mail_outbox.c.user_id, mail_outbox.c.id)
+
+email_proofs = Table(
+    "email_proofs",
+    metadata,
+    # One address waiting for proof per user: a new request replaces the old one.
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    Column("address", String(254), nullable=False),
+    Column("code_hash", String(64), nullable=False),  # keyed digest, never the code
+    Column("requested_by", ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
 )
 
 notifications = Table(

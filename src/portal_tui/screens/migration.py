@@ -1,20 +1,23 @@
 """Move over from the old portal: an imported account's first sign-in chooses a new username and
-password and confirms the email address."""
+password and gives an email address, which is used once the code mailed to it is entered."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
 from portal_tui.messages import SignedIn
 from portal_tui.screens.base import TypeAheadForm
+
+if TYPE_CHECKING:
+    from portal_core.models.identity import SignInResult
 
 
 class MigrationScreen(TypeAheadForm[None]):
@@ -33,6 +36,8 @@ class MigrationScreen(TypeAheadForm[None]):
         self.legacy_username = legacy_username
         """The old portal's username, as typed on the sign-in screen."""
         self._legacy_password = legacy_password
+        self.result: SignInResult | None = None
+        """The signed-in result of the move, kept until the address step is done."""
 
     def compose(self) -> ComposeResult:
         yield Static("Move your account from the old portal", classes="screen-title")
@@ -51,7 +56,16 @@ class MigrationScreen(TypeAheadForm[None]):
             yield Input(id="email")
             yield Static("", id="form-message", markup=False)
             yield Button("Move my account (ctrl+s)", id="submit", variant="primary")
+            with VerticalScroll(id="email-proof"):
+                yield Label("Code mailed to that address (on the demo: `portal mail outbox`)")
+                yield Input(id="email-code")
+                with Horizontal():
+                    yield Button("Confirm the address", id="confirm-email", variant="primary")
+                    yield Button("Later (Settings)", id="later")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#email-proof").display = False
 
     def action_back(self) -> None:
         self._legacy_password = ""
@@ -67,7 +81,8 @@ class MigrationScreen(TypeAheadForm[None]):
     @on(Button.Pressed, "#submit")
     @on(Input.Submitted, "#email")
     def _submit(self) -> None:
-        self.action_submit()
+        if self.result is None:
+            self.action_submit()
 
     @work(exclusive=True, group="migration")
     async def action_submit(self) -> None:
@@ -96,4 +111,36 @@ class MigrationScreen(TypeAheadForm[None]):
             self.say(error.message, error=True)
             return
         self._legacy_password = ""
-        self.post_message(SignedIn(result.account))
+        self.result = result
+        self.say(
+            "Your account is moved over. We mailed a code to the address you gave: enter it to "
+            "use that address (recovery mail goes only to a confirmed address)."
+        )
+        self.query_one("#email-proof").display = True
+        self.query_one("#email-code", Input).focus()
+
+    @on(Button.Pressed, "#later")
+    def _later(self) -> None:
+        if self.result is not None:
+            self.post_message(SignedIn(self.result.account))
+
+    @on(Button.Pressed, "#confirm-email")
+    @on(Input.Submitted, "#email-code")
+    def _confirm_pressed(self) -> None:
+        self.confirm_email()
+
+    @work(exclusive=True, group="migration-email")
+    async def confirm_email(self) -> None:
+        """Send the code mailed to the new address, then go on signed in."""
+        code = self.query_one("#email-code", Input).value.strip().replace(" ", "")
+        if self.result is None or not code:
+            self.say("Type the code from the mail.", error=True)
+            return
+        try:
+            client = await self.portal.wait_for_client()
+            await client.confirm_email_change(code)
+            account = await client.account()
+        except PortalError as error:
+            self.say(error.message, error=True)
+            return
+        self.post_message(SignedIn(account))

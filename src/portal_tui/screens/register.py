@@ -1,5 +1,6 @@
 """Register: a new user for a TIN, with proof of the relationship (the TIN's registration code, or a
-claim paid to the TIN and its paid amount)."""
+claim paid to the TIN and its paid amount), then the code mailed to the address given, which
+confirms it (recovery mail goes only to a confirmed address)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,11 @@ class RegisterScreen(TypeAheadForm[None]):
         Binding("ctrl+s", "submit", "Register", id="register.submit"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.registered: str | None = None
+        """The username just registered, whose address waits for its code."""
+
     def compose(self) -> ComposeResult:
         yield Static("Register for the provider portal", classes="screen-title")
         with VerticalScroll(id="register-form"):
@@ -58,7 +64,21 @@ class RegisterScreen(TypeAheadForm[None]):
                     yield Input(id="paid_amount", placeholder="123.45")
             yield Static("", id="form-message", markup=False)
             yield Button("Register (ctrl+s)", id="submit", variant="primary")
+            with VerticalScroll(id="email-proof"):
+                yield Static(
+                    "We mailed a code to your address. Enter it to confirm the address (password "
+                    "and username recovery use only a confirmed one). On the demo, "
+                    "`portal mail outbox` shows it. You can also confirm later in Settings.",
+                    classes="hint",
+                )
+                yield Label("Code from the mail")
+                yield Input(id="email-code")
+                yield Button("Confirm my address", id="confirm-email")
+                yield Static("", id="proof-message", markup=False)
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#email-proof").display = False
 
     def value(self, name: str) -> str:
         """The trimmed text of an input."""
@@ -117,4 +137,32 @@ class RegisterScreen(TypeAheadForm[None]):
                 self.query_one(f"#{error.field}").focus()
             return
         self.query_one("#password", Input).value = ""
+        self.registered = registration.username
         self.say(outcome.message + "  Press escape to go back and sign in.")
+        self.query_one("#email-proof").display = True
+        self.query_one("#email-code", Input).focus()
+
+    @on(Button.Pressed, "#confirm-email")
+    @on(Input.Submitted, "#email-code")
+    def _confirm_pressed(self) -> None:
+        self.confirm_email()
+
+    @work(exclusive=True, group="register-email")
+    async def confirm_email(self) -> None:
+        """Send the code mailed to the registered address."""
+        message = self.query_one("#proof-message", Static)
+        code = self.value("email-code").replace(" ", "")
+        if self.registered is None or not code:
+            message.update("Type the code from the mail.")
+            return
+        try:
+            client = await self.portal.wait_for_client()
+            await client.confirm_registration_email(self.registered, code)
+        except PortalError as error:
+            message.update(error.message)
+            message.add_class("error")
+            message.scroll_visible(animate=False)
+            return
+        message.remove_class("error")
+        message.update("Your address is confirmed. Press escape to go back and sign in.")
+        message.scroll_visible(animate=False)

@@ -1,5 +1,6 @@
-"""Settings: theme, TINs, notifications, password, two-step sign-in, who manages my access, another
-TIN, account consolidation, administrator handover, and the mail outbox (the demo reads it)."""
+"""Settings: theme, TINs, email address (changed with a code mailed to the new one), notifications,
+password, two-step sign-in, who manages my access, another TIN, account consolidation,
+administrator handover, and the mail sent to my account."""
 
 from __future__ import annotations
 
@@ -72,6 +73,14 @@ class SettingsScreen(MenuScreen):
                 yield Label("Work at TIN (this session)")
                 yield Select(tins, value=account.active_tin or Select.NULL, id="active-tin")
                 yield Static("", classes="answer", id="ans-look", markup=False)
+            with Vertical(classes="section", id="sec-email"):
+                yield Static("Email address", classes="section-title")
+                yield Static(email_state(account), id="email-state", markup=False)
+                yield Input(id="email-new", placeholder="New email address")
+                yield Button("Mail a code to it", id="email-send")
+                yield Input(id="email-code", placeholder="Code from that mail (8 digits)")
+                yield Button("Confirm the address", id="email-confirm")
+                yield Static("", classes="answer", id="ans-email", markup=False)
             with Vertical(classes="section", id="sec-notify"):
                 yield Static("Notify me when", classes="section-title")
                 for kind, label in NOTIFICATION_KINDS.items():
@@ -138,7 +147,12 @@ class SettingsScreen(MenuScreen):
                     yield Button("Decline offer", id="handover-decline")
                 yield Static("", classes="answer", id="ans-handover", markup=False)
             with Vertical(classes="section", id="sec-outbox"):
-                yield Static("Mail sent to me (outbox)", classes="section-title")
+                yield Static("Mail sent to my account", classes="section-title")
+                yield Static(
+                    "Mail the portal sent to your confirmed address. A code proving a new "
+                    "address is read in that mailbox (on the demo: `portal mail outbox`).",
+                    classes="hint",
+                )
                 yield Static("", id="outbox", markup=False)
 
     def __init__(self) -> None:
@@ -270,6 +284,46 @@ class SettingsScreen(MenuScreen):
             "Notification choices saved.",
         )
 
+    # -- email address ----------------------------------------------------------------------------
+    @on(Button.Pressed, "#email-send")
+    @on(Input.Submitted, "#email-new")
+    def _email_send(self) -> None:
+        address = self.value("email-new")
+        if not address:
+            self.query_one("#ans-email", Static).update("Type the new address first.")
+            return
+
+        async def send() -> Account:
+            await self.client.request_email_change(address)
+            return await self.client.account()
+
+        def sent(account: Account) -> str:
+            self.query_one("#email-state", Static).update(email_state(account))
+            self.query_one("#email-code", Input).focus()
+            return (
+                "A code is on its way to the new address; your old address was told. "
+                "Type the code below."
+            )
+
+        self.call("ans-email", send, sent)
+
+    @on(Button.Pressed, "#email-confirm")
+    @on(Input.Submitted, "#email-code")
+    def _email_confirm(self) -> None:
+        code = self.value("email-code").replace(" ", "")
+        self.query_one("#email-code", Input).value = ""
+
+        async def confirm() -> Account:
+            await self.client.confirm_email_change(code)
+            return await self.client.account()
+
+        def confirmed(account: Account) -> str:
+            self.query_one("#email-state", Static).update(email_state(account))
+            self.query_one("#email-new", Input).value = ""
+            return f"Your address is now {account.email}."
+
+        self.call("ans-email", confirm, confirmed)
+
     # -- password and two-step --------------------------------------------------------------------
     @on(Button.Pressed, "#change-password")
     def _change_password(self) -> None:
@@ -378,6 +432,19 @@ class SettingsScreen(MenuScreen):
             lambda: self.client.answer_admin_handover(offer_id, accept),
             "Accepted: you are now an administrator." if accept else "Declined.",
         )
+
+
+def email_state(account: Account) -> str:
+    """The address on file, whether it is confirmed, and any address waiting for its code."""
+    state = (
+        "confirmed"
+        if account.email_verified
+        else "not confirmed: no recovery mail goes there until you confirm it"
+    )
+    text = f"{account.email} ({state})"
+    if account.pending_email:
+        text += f"\nWaiting for the code mailed to {account.pending_email}."
+    return printable(text)
 
 
 MENU_SCREEN = SettingsScreen

@@ -114,7 +114,9 @@ class UserDetailScreen(MenuScreen):
         facts = [
             f"Name          {user.full_name}",
             f"Username      {user.username}",
-            f"Email         {user.email}",
+            f"Email         {user.email}"
+            + ("" if user.email_verified else " (not confirmed)")
+            + (f", waiting for its code: {user.pending_email}" if user.pending_email else ""),
             f"Phone         {user.phone or '—'}",
             f"Status        {state}",
             f"Two-step      {'on' if user.totp_enabled else 'off'}",

@@ -190,9 +190,15 @@ class EditContactScreen(UserForm):
             return
         changes = ContactUpdate(**{k: v for k, v in values.items() if v != getattr(self.user, k)})
         try:
-            await self.client.update_user_contact(self.user.id, changes)
+            saved = await self.client.update_user_contact(self.user.id, changes)
         except PortalError as error:
             self.show_error(error)
             return
-        self.notify("Contact saved.")
+        if changes.email is not None and saved.pending_email:
+            self.notify(
+                f"Contact saved. {saved.pending_email} was mailed a code: it becomes the user's "
+                "address when they enter it in Settings, signed in. Their old address was told."
+            )
+        else:
+            self.notify("Contact saved.")
         self.dismiss(None)

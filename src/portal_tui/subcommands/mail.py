@@ -1,6 +1,7 @@
 """`portal mail outbox` and `portal mail send`: the operator's view of outgoing mail.
 
-Without SMTP settings mail stays in the outbox, and the demo reads reset codes there.
+Without SMTP settings mail stays in the outbox, and the demo reads reset and address codes there
+(`portal mail outbox --to ADDRESS`). It reads the database directly: no API serves it.
 """
 
 from __future__ import annotations
@@ -20,14 +21,18 @@ def mail_group() -> None:
     """The mail outbox."""
 
 
-def _outbox_rows(context: CliContext, unsent: bool, limit: int) -> list[dict[str, Any]]:
-    from sqlalchemy import select
+def _outbox_rows(
+    context: CliContext, unsent: bool, limit: int, to: str | None
+) -> list[dict[str, Any]]:
+    from sqlalchemy import func, select
 
     from portal_core.store.schema import mail_outbox
 
     query = select(mail_outbox).order_by(mail_outbox.c.id.desc()).limit(limit)
     if unsent:
         query = query.where(mail_outbox.c.sent_at.is_(None))
+    if to:
+        query = query.where(func.lower(mail_outbox.c.to_address) == to.strip().lower())
     with context.database(migrate=True).read() as conn:
         return [dict(row) for row in conn.execute(query).mappings()]
 
@@ -35,11 +40,18 @@ def _outbox_rows(context: CliContext, unsent: bool, limit: int) -> list[dict[str
 @mail_group.command("outbox")
 @click.option("--unsent", is_flag=True, help="Only mail not delivered yet.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--to", "to", metavar="ADDRESS", help="Only mail to this address.")
 @format_option()
 @click.pass_obj
-def outbox(context: CliContext, unsent: bool, limit: int, output_format: str) -> None:
-    """The newest mails, with their text (reset codes included: this is an operator's view)."""
-    rows = _outbox_rows(context, unsent, limit)
+def outbox(
+    context: CliContext, unsent: bool, limit: int, to: str | None, output_format: str
+) -> None:
+    """The newest mails, with their text (reset and address codes included).
+
+    An operator's view on the server's machine: it reads the database directly. The portal
+    shows a signed-in user only the mail of their own account.
+    """
+    rows = _outbox_rows(context, unsent, limit, to)
     if output_format != "table":
         emit(rows, MAIL_COLUMNS, output_format)
         return

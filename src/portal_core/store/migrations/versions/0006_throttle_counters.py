@@ -6,7 +6,7 @@ per account, per client address and per target. Keys are keyed digests, so the t
 client address, username or email address in clear (the old table kept addresses as typed).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
