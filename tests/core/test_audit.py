@@ -155,3 +155,23 @@ def test_record_many_hashes_match_the_row_by_row_chain(db: Database, clock: Sett
         ids = list(conn.execute(select(audit_log.c.record_id).order_by(audit_log.c.id)).scalars())
         assert verify_chain(conn).intact
     assert ids[-3:] == ['NW1"quoted', "NW2\u00e9", "NW3"]
+
+
+async def test_the_local_client_seals_the_log_it_leaves(db: Database, clock: SettableClock) -> None:
+    """The embedded set-up has no server start or stop: closing the app's client checkpoints the
+    rows it wrote (so a cut tail shows), and a session that wrote nothing adds no checkpoint."""
+    from portal_core.client.local import LocalClient
+    from portal_core.store.schema import audit_checkpoints
+
+    _append(db, clock, 3)
+    await LocalClient(Services(db, clock)).close()
+    with db.read() as conn:
+        sealed = conn.execute(select(audit_checkpoints.c.seq)).scalars().all()
+    assert sealed == [3]
+    await LocalClient(Services(db, clock)).close()
+    _append(db, clock, 2)
+    await LocalClient(Services(db, clock)).close()
+    with db.read() as conn:
+        sealed = conn.execute(select(audit_checkpoints.c.seq)).scalars().all()
+        assert verify_chain(conn).intact
+    assert sealed == [3, 5]

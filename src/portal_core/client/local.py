@@ -8,14 +8,15 @@ idle and absolute expiry and revocation hold exactly as they do through the API.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from portal_core.client.base import PortalClient
-from portal_core.errors import BackendUnavailable, SessionExpired
+from portal_core.errors import BackendUnavailable, PortalError, SessionExpired
 from portal_core.models.admissions import (
     AdmissionDetail,
     AdmissionDetermination,
@@ -123,6 +124,7 @@ from portal_core.models.reviews import (
 )
 from portal_core.models.users import ContactUpdate, NewUser, UserDetail, UserFilter, UserSummary
 from portal_core.services import Services
+from portal_core.services.audit import checkpoint_now
 
 T = TypeVar("T")
 
@@ -735,4 +737,12 @@ class LocalClient(PortalClient):
         return await self._as_user(lambda p: self.services.audit.recent_items(p, limit))
 
     async def close(self) -> None:
-        await asyncio.to_thread(self.services.db.dispose)
+        await asyncio.to_thread(self._close)
+
+    def _close(self) -> None:
+        """Seal the audit log as this process leaves it (as `portal serve` does at stop), then
+        let the database go."""
+        # A closing app never fails on it: `portal audit checkpoint` can seal the log later.
+        with contextlib.suppress(PortalError, SQLAlchemyError, OSError):
+            checkpoint_now(self.services.db, self.services.clock.now(), unless_sealed=True)
+        self.services.db.dispose()

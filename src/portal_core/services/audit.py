@@ -467,9 +467,19 @@ def _append_line(where: Path, line: str, *, durable: bool) -> None:
         os.close(fd)
 
 
-def checkpoint_now(db: Database, at: datetime) -> AuditCheckpoint | None:
-    """Write a checkpoint of the log as it stands (`portal audit checkpoint`, server start/stop)."""
+def checkpoint_now(
+    db: Database, at: datetime, *, unless_sealed: bool = False
+) -> AuditCheckpoint | None:
+    """Write a checkpoint of the log as it stands (`portal audit checkpoint`, server start/stop,
+    the local client's close). With `unless_sealed`, none when the newest checkpoint already
+    seals the last row (a session that wrote nothing adds no checkpoint)."""
     with db.write() as conn:
+        if unless_sealed:
+            sealed = conn.execute(
+                select(audit_checkpoints.c.last_id).order_by(audit_checkpoints.c.id.desc()).limit(1)
+            ).scalar()
+            if sealed is not None and sealed == _head(conn).id:
+                return None
         return write_checkpoint(conn, at)
 
 

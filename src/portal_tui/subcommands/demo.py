@@ -26,7 +26,9 @@ def demo_group() -> None:
 @click.pass_obj
 def seed_command(context: CliContext, scale: str, if_empty: bool, quiet: bool) -> None:
     """Write the demo organizations, users, review campaign, documents and notices."""
+    from portal_core.clock import Clock
     from portal_core.demo import DEMO_PASSWORD, is_empty, seed
+    from portal_core.services.audit import checkpoint_now
 
     db = context.database(migrate=True)
     if if_empty and not is_empty(db):
@@ -34,6 +36,7 @@ def seed_command(context: CliContext, scale: str, if_empty: bool, quiet: bool) -
             say("The database already has users; nothing seeded.")
         return
     report = seed(db, scale)
+    checkpoint_now(db, Clock().now())  # the demo's audit log sealed as seeded
     if not quiet:
         say(
             f"Seeded the {scale} demo: {report.users} users, {report.providers} providers, "
