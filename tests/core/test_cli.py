@@ -90,6 +90,24 @@ def test_doctor_fails_on_a_database_never_migrated() -> None:
     assert "portal db upgrade" in result.stdout
 
 
+def test_the_seeded_demo_and_each_upgrade_leave_the_audit_log_sealed(seeded: Path) -> None:
+    """A cut tail shows from the start: `demo seed` and `db upgrade` write a signed checkpoint of
+    the log as they leave it (none more when nothing was written since)."""
+    sealed = run("audit", "verify")
+    assert "against 1 signed checkpoint(s)" in sealed.stdout
+    assert run("db", "upgrade", "--quiet").exit_code == 0
+    assert "against 1 signed checkpoint(s)" in run("audit", "verify").stdout
+    db = Database(f"sqlite:///{seeded}")
+    try:
+        with db.write() as conn:
+            drop_audit_triggers(conn)
+            conn.execute(text("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)"))
+    finally:
+        db.dispose()
+    cut = run("audit", "verify")
+    assert cut.exit_code == 1 and "cut" in cut.stdout
+
+
 def test_audit_verify_names_the_first_tampered_row(seeded: Path) -> None:
     intact = run("audit", "verify")
     assert intact.exit_code == 0

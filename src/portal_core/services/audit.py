@@ -476,7 +476,10 @@ def checkpoint_now(
     with db.write() as conn:
         if unless_sealed:
             sealed = conn.execute(
-                select(audit_checkpoints.c.last_id).order_by(audit_checkpoints.c.id.desc()).limit(1)
+                select(audit_checkpoints.c.last_id)
+                .where(audit_checkpoints.c.signature.is_not(None))
+                .order_by(audit_checkpoints.c.id.desc())
+                .limit(1)
             ).scalar()
             if sealed is not None and sealed == _head(conn).id:
                 return None

@@ -26,8 +26,13 @@ def db_group() -> None:
 @click.pass_obj
 def upgrade(context: CliContext, quiet: bool) -> None:
     """Bring the database to the newest schema (safe to run again)."""
+    from portal_core.clock import Clock
+    from portal_core.services.audit import checkpoint_now
+
     db = context.database()
     db.upgrade()
+    # Seal the log as the upgrade found it (rows hashed before the keyed chain included).
+    checkpoint_now(db, Clock().now(), unless_sealed=True)
     if not quiet:
         say(f"Database is at schema revision {db.current_revision()}.")
 
