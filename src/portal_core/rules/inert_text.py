@@ -17,6 +17,8 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def visible(text: str) -> str:
     """`text` with every control character (but tab and newline) shown as `\\xNN`."""
+    if text.isprintable():  # no control character at all: the common case, in C
+        return text
     return CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
