@@ -64,6 +64,12 @@ async def test_register_with_the_registration_code(
                 )
             ).scalar_one()
         code = next(line.strip() for line in body.splitlines() if line.startswith("    "))
+        # The code field comes into view with the focus (it once stayed below the fold).
+        field = screen.query_one("#email-code", Input)
+        await settle(
+            pilot,
+            lambda: field.has_focus and app.screen.region.contains_region(field.region),
+        )
         screen.query_one("#email-code", Input).value = code
         screen.query_one("#email-code", Input).focus()
         await pilot.press("enter")

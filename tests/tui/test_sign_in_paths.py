@@ -138,6 +138,12 @@ async def test_legacy_account_moves_over_after_bad_input_is_refused(
         assert row["status"] == "active"
         # The typed address is used once the code mailed to it is entered.
         assert row["email"] == "OLDUSER1@example.org"
+        # The code field comes into view with the focus (it once stayed below the fold).
+        field = screen.query_one("#email-code", Input)
+        await settle(
+            pilot,
+            lambda: field.has_focus and app.screen.region.contains_region(field.region),
+        )
         fill(screen, **{"email-code": "00000000"})
         screen.query_one("#email-code", Input).focus()
         await pilot.press("enter")

@@ -108,8 +108,9 @@ def start_proof(
         "Confirm your provider portal email address",
         f"Hello {user['full_name']},\n\n{asked} to use this address for the portal user "
         f"{user['username']}.\nYour confirmation code is:\n\n    {code}\n\n"
-        "Enter it in the portal (Settings > Email, signed in as that user) within 30 minutes. "
-        "It works once.\nIf you did not expect this, ignore this mail: the address is not used "
+        "Enter it in the portal within 30 minutes: on the registration or migration screen you "
+        "came from, or in Settings > Email signed in as that user. It works once.\n"
+        "If you did not expect this, ignore this mail: the address is not used "
         "until the code is entered.\n",
         now,
     )

@@ -116,8 +116,11 @@ class MigrationScreen(TypeAheadForm[None]):
             "Your account is moved over. We mailed a code to the address you gave: enter it to "
             "use that address (recovery mail goes only to a confirmed address)."
         )
-        self.query_one("#email-proof").display = True
-        self.query_one("#email-code", Input).focus()
+        proof = self.query_one("#email-proof")
+        proof.display = True
+        self.query_one("#email-code", Input).focus(scroll_visible=False)
+        # Once laid out, bring the whole code part into view (the form may run below the fold).
+        self.call_after_refresh(proof.scroll_visible, animate=False)
 
     @on(Button.Pressed, "#later")
     def _later(self) -> None:

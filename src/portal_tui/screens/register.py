@@ -139,8 +139,13 @@ class RegisterScreen(TypeAheadForm[None]):
         self.query_one("#password", Input).value = ""
         self.registered = registration.username
         self.say(outcome.message + "  Press escape to go back and sign in.")
-        self.query_one("#email-proof").display = True
-        self.query_one("#email-code", Input).focus()
+        proof = self.query_one("#email-proof")
+        proof.display = True
+        self.query_one("#email-code", Input).focus(scroll_visible=False)
+        # Once laid out, scroll the outcome to the top: it and the code part below it then show
+        # together (the form runs below the fold).
+        outcome_line = self.query_one("#form-message")
+        self.call_after_refresh(outcome_line.scroll_visible, top=True, animate=False)
 
     @on(Button.Pressed, "#confirm-email")
     @on(Input.Submitted, "#email-code")
