@@ -8,14 +8,11 @@ every list and count, and the attempt audited. A document has exactly its record
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import and_, exists, func, or_, select
 
-from in_process_api import remote_client
 from portal_core.client.remote import RemoteClient
 from portal_core.demo import DEMO_PASSWORD
 from portal_core.demo.catalog import MAIN_TIN
@@ -31,16 +28,6 @@ from portal_core.store.schema import (
     user_affiliations,
     users,
 )
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[RemoteClient]:
-    """A RemoteClient of the real API app."""
-    remote = remote_client(app=app)
-    try:
-        yield remote
-    finally:
-        await remote.close()
 
 
 def _one(world: Services, query: Any) -> Any:

@@ -9,14 +9,11 @@ signs in as the demo user through `RemoteClient` over the real API app.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import exists, select
 
-from in_process_api import remote_client
 from portal_core.client.remote import RemoteClient
 from portal_core.demo import DEMO_PASSWORD
 from portal_core.errors import NotFound, PermissionDenied
@@ -30,16 +27,6 @@ from portal_core.store.schema import (
     pcp_assignments,
     preauth_requests,
 )
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[RemoteClient]:
-    """A RemoteClient of the real API app."""
-    remote = remote_client(app=app)
-    try:
-        yield remote
-    finally:
-        await remote.close()
 
 
 def _doc(world: Services, kind: str, linked_kind: str | None) -> int:
