@@ -166,7 +166,7 @@ class IdentityService(IdentityArea):
     def _begin_attempt(
         self, name: str, user: RowMapping | None, action: str, principal: Principal | None
     ) -> throttles.SignInAttempt:
-        """Count a credential check ahead of it, or refuse it unchecked (throttled or locked)."""
+        """Hold a credential check in flight, or refuse it unchecked (throttled or locked)."""
         with self.db.write() as conn:
             begun = throttles.begin_sign_in(
                 conn, name, self.clock.now(), account_locked=bool(user and user["locked"])
@@ -185,7 +185,7 @@ class IdentityService(IdentityArea):
         return begun
 
     def _settle(self, attempt: throttles.SignInAttempt) -> None:
-        """The credentials were right but no session opens: take the counted attempt back."""
+        """The credentials were right but no session opens: release the attempt in flight."""
         with self.db.write() as conn:
             throttles.signed_in(conn, attempt, self.clock.now(), proven=False)
 
@@ -200,10 +200,11 @@ class IdentityService(IdentityArea):
         principal: Principal | None = None,
         name: str = "",
     ) -> AuthenticationFailed:
-        """Record a failed credential check (counted already): account state, audit, lock."""
+        """Record a failed credential check: its count, account state, audit, lock."""
         now = self.clock.now()
-        lock = attempt.locks_account and user is not None and not user["locked"]
         with self.db.write() as conn:
+            attempt = throttles.sign_in_failed(conn, attempt, now)
+            lock = attempt.locks_account and user is not None and not user["locked"]
             if user is not None:
                 conn.execute(
                     update(users)

@@ -1,9 +1,12 @@
 """Throttles for every guessable secret: sign-in passwords and TOTP codes, registration and
 additional-TIN proofs, reset codes, reset requests and username reminders (NIST SP 800-63B 5.2.2).
 
-Every attempt is counted before its secret is checked (`store/throttles.py`, atomically in the
-database, so parallel guesses and several server workers count the same), and taken back when it
-succeeds. A counter is kept per account, per client address and per target (TIN, username, email
+Every attempt at a code is counted before its secret is checked (`store/throttles.py`, atomically
+in the database, so parallel guesses and several server workers count the same), and taken back
+when it succeeds. A sign-in attempt is held in flight while its password is checked and counted as
+a failure only when it fails: right passwords checked at the same moment never count against each
+other (an office of fifty behind one address, a script signing in in parallel), while once a
+failure is on record the attempts in flight count too, one at a time per name and address. A counter is kept per account, per client address and per target (TIN, username, email
 address), each by keyed digest, so an unknown username is counted and answered exactly like a real
 one and no address or typed name is stored in clear.
 
@@ -26,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
@@ -253,7 +256,7 @@ def lift_account(conn: Connection, username_key: str) -> int:
 
 @dataclass(frozen=True)
 class SignInAttempt:
-    """A sign-in attempt counted ahead of the password check."""
+    """A sign-in attempt held in flight while its password is checked."""
 
     pair: CounterKey
     """The username-and-address counter."""
@@ -277,7 +280,8 @@ class SignInAttempt:
 def begin_sign_in(
     conn: Connection, username_key: str, now: datetime, *, account_locked: bool = False
 ) -> SignInAttempt | Refusal:
-    """Refuse an attempt a throttle holds back, else count it as failed until `signed_in`.
+    """Refuse an attempt a throttle holds back, else hold it in flight until `sign_in_failed` or
+    `signed_in` (a password being checked is no failure yet).
 
     `account_locked` is the account's `users.locked` (False for a name that is no account).
     """
@@ -291,25 +295,38 @@ def begin_sign_in(
     if held is not None:
         return held
     subject = counters.subject_digest(name)
-    pair_count = counters.count(conn, pair, now, PAIR_WINDOW, subject=subject)
-    account_count = counters.count(conn, account, now, ACCOUNT_WINDOW, subject=subject)
-    counters.count(conn, address, now, who.address_window)
-    if pair_count >= PAIR_LOCK_AFTER:
-        counters.block(conn, pair, now + PAIR_WINDOW)
-    elif pair_count >= PAIR_WAIT_AFTER:
-        counters.block(conn, pair, now + timedelta(seconds=2 ** (pair_count - PAIR_WAIT_AFTER)))
-    if account_count >= ACCOUNT_WAIT_AFTER:
-        doubling = min(account_count - ACCOUNT_WAIT_AFTER, 16)  # 2^16 s is past the cap
-        wait = min(timedelta(seconds=2**doubling), ACCOUNT_MAX_WAIT)
-        counters.block(conn, account, now + wait)
+    counters.hold(conn, pair, now, PAIR_WINDOW, subject=subject)
+    counters.hold(conn, account, now, ACCOUNT_WINDOW, subject=subject)
+    counters.hold(conn, address, now, who.address_window)
+    from_here, everywhere = found.get(pair), found.get(account)
     return SignInAttempt(
         pair=pair,
         account=account,
         address=address,
-        pair_failures=pair_count,
-        account_failures=account_count,
-        proven=_proven(found.get(pair), now),
+        pair_failures=1 + (from_here.live_failures(now, PAIR_WINDOW) if from_here else 0),
+        account_failures=1 + (everywhere.live_failures(now, ACCOUNT_WINDOW) if everywhere else 0),
+        proven=_proven(from_here, now),
     )
+
+
+def sign_in_failed(conn: Connection, attempt: SignInAttempt, now: datetime) -> SignInAttempt:
+    """The attempt's password (or code) was wrong: count the failure, from the third in a row
+    from one address wait 2^(n-3) s, lock that address out at the tenth, slow the account down
+    from its tenth; the attempt with its failures as now counted."""
+    pair_count = counters.fail(conn, attempt.pair)
+    account_count = counters.fail(conn, attempt.account)
+    counters.fail(conn, attempt.address)
+    if pair_count >= PAIR_LOCK_AFTER:
+        counters.block(conn, attempt.pair, now + PAIR_WINDOW)
+    elif pair_count >= PAIR_WAIT_AFTER:
+        counters.block(
+            conn, attempt.pair, now + timedelta(seconds=2 ** (pair_count - PAIR_WAIT_AFTER))
+        )
+    if account_count >= ACCOUNT_WAIT_AFTER:
+        doubling = min(account_count - ACCOUNT_WAIT_AFTER, 16)  # 2^16 s is past the cap
+        wait = min(timedelta(seconds=2**doubling), ACCOUNT_MAX_WAIT)
+        counters.block(conn, attempt.account, now + wait)
+    return replace(attempt, pair_failures=pair_count, account_failures=account_count)
 
 
 def _sign_in_refusal(
@@ -322,9 +339,11 @@ def _sign_in_refusal(
     account_locked: bool,
 ) -> Refusal | None:
     at_address = found.get(address)
-    if at_address is not None and at_address.live_failures(now, who.address_window) >= (
-        who.address_limit
-    ):
+    failed_here = 0 if at_address is None else at_address.live_failures(now, who.address_window)
+    # Once failures are on record, the attempts in flight count too: parallel guesses cannot
+    # outrun the limit (right passwords at the same moment, with no failure, are never held back).
+    checking = 0 if at_address is None or not failed_here else at_address.live_in_flight(now)
+    if at_address is not None and failed_here + checking >= who.address_limit:
         ends = at_address.window_started_at + who.address_window
         return Refusal(
             "address_throttled",
@@ -336,6 +355,16 @@ def _sign_in_refusal(
     from_here = found.get(pair)
     if from_here is not None and from_here.live_failures(now, PAIR_WINDOW) >= PAIR_LOCK_AFTER:
         return Refusal("locked", TooManyAttempts(LOCKED))
+    if (
+        from_here is not None
+        and from_here.live_failures(now, PAIR_WINDOW)
+        and from_here.live_in_flight(now)
+    ):
+        # After a failure, one attempt at a time from one address for one name.
+        return Refusal(
+            "throttled",
+            TooManyAttempts("Too many failed sign-ins. Wait 1 second and try again."),
+        )
     proven = _proven(from_here, now)
     everywhere = found.get(account)
     over = everywhere is not None and (
@@ -364,10 +393,11 @@ def _sign_in_refusal(
 def signed_in(conn: Connection, attempt: SignInAttempt, now: datetime, *, proven: bool) -> None:
     """The attempt's password (and code) was right: take it back and, when `proven`, note the
     address as one the owner uses."""
+    for key in (attempt.pair, attempt.account, attempt.address):
+        counters.release(conn, key)
     counters.clear(conn, (attempt.pair, attempt.account), now, proven=False)
     if proven:
         counters.clear(conn, (attempt.pair,), now, proven=True)
-    counters.uncount(conn, attempt.address)
 
 
 # -- other guessable secrets ----------------------------------------------------------------------

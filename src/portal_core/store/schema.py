@@ -599,6 +599,10 @@ throttle_counters = Table(
     Column("key_digest", String(64), primary_key=True),
     Column("subject", String(64)),  # the account's digest, so its reset lifts every counter of it
     Column("failures", Integer, nullable=False, default=0),
+    # Sign-in attempts whose password is being checked (not failures until they fail), and when
+    # the last began: a hold older than `store/throttles.HOLD_LIVE` is a crashed check's, ignored.
+    Column("in_flight", Integer, nullable=False, server_default="0"),
+    Column("held_at", UtcDateTime),
     Column("window_started_at", UtcDateTime, nullable=False),
     Column("blocked_until", UtcDateTime),
     Column("proven_at", UtcDateTime),  # the account's owner last succeeded from this key

@@ -7,6 +7,12 @@ failures within its window, which starts at the first failure and restarts once 
 `subject` is the digest of the account the counter belongs to, so that the account's password reset
 or an administrator's unlock lifts all of its counters at once.
 
+Sign-in counters also hold the attempts in flight (`hold`, then `fail` or `release`): a password
+being checked is no failure, so right passwords checked at the same moment (fifty terminals of one
+office behind one address, a script signing in in parallel) never count against each other, while
+once a failure is on record the attempts in flight count too, so parallel guesses cannot outrun
+the limit.
+
 Functions take the caller's connection so they join the caller's transaction. The policy (which
 kinds, what limits, what a user is told) is `services/throttles.py`.
 """
@@ -28,6 +34,10 @@ KEY_PURPOSE = "throttle.key"
 
 SUBJECT_PURPOSE = "throttle.subject"
 """The subkey purpose of account digests."""
+
+HOLD_LIVE = timedelta(seconds=30)
+"""How long an attempt in flight counts (a check takes well under a second; a hold older than this
+is a check that crashed or was killed, and must not keep anyone out)."""
 
 
 def key_digest(kind: str, *parts: str) -> str:
@@ -62,10 +72,20 @@ class Counter:
     """Attempts are refused unchecked until then."""
     proven_at: datetime | None
     """When the account's owner last succeeded through this key."""
+    in_flight: int = 0
+    """Sign-in attempts being checked."""
+    held_at: datetime | None = None
+    """When the last of them began."""
 
     def live_failures(self, now: datetime, window: timedelta) -> int:
         """The failures that still count at `now` (none once the window has passed)."""
         return self.failures if now < self.window_started_at + window else 0
+
+    def live_in_flight(self, now: datetime) -> int:
+        """The attempts in flight that still count at `now` (none once the last is stale)."""
+        if self.held_at is None or now - self.held_at >= HOLD_LIVE:
+            return 0
+        return self.in_flight
 
 
 def read(conn: Connection, keys: Sequence[CounterKey]) -> dict[CounterKey, Counter]:
@@ -83,8 +103,72 @@ def read(conn: Connection, keys: Sequence[CounterKey]) -> dict[CounterKey, Count
             window_started_at=row["window_started_at"],
             blocked_until=row["blocked_until"],
             proven_at=row["proven_at"],
+            in_flight=int(row["in_flight"] or 0),
+            held_at=row["held_at"],
         )
     return found
+
+
+def hold(
+    conn: Connection,
+    key: CounterKey,
+    now: datetime,
+    window: timedelta,
+    *,
+    subject: str | None = None,
+) -> None:
+    """Count one sign-in attempt in flight (atomically); a passed window starts again."""
+    table = throttle_counters
+    when = literal(now, UtcDateTime)
+    expired = table.c.window_started_at <= literal(now - window, UtcDateTime)
+    stale = or_(table.c.held_at.is_(None), table.c.held_at <= literal(now - HOLD_LIVE, UtcDateTime))
+    conn.execute(
+        _insert(conn)
+        .values(
+            kind=key.kind,
+            key_digest=key.digest,
+            subject=subject,
+            failures=0,
+            in_flight=1,
+            held_at=now,
+            window_started_at=now,
+        )
+        .on_conflict_do_update(
+            index_elements=[table.c.kind, table.c.key_digest],
+            set_={
+                "failures": case((expired, 0), else_=table.c.failures),
+                "in_flight": case((or_(expired, stale), 1), else_=table.c.in_flight + 1),
+                "held_at": when,
+                "window_started_at": case((expired, when), else_=table.c.window_started_at),
+                "blocked_until": case((expired, null()), else_=table.c.blocked_until),
+            },
+        )
+    )
+
+
+def fail(conn: Connection, key: CounterKey) -> int:
+    """The attempt held on `key` failed: one failure more, one in flight less; the failures."""
+    table = throttle_counters
+    statement = (
+        update(table)
+        .where(table.c.kind == key.kind, table.c.key_digest == key.digest)
+        .values(
+            failures=table.c.failures + 1,
+            in_flight=case((table.c.in_flight > 0, table.c.in_flight - 1), else_=0),
+        )
+        .returning(table.c.failures)
+    )
+    return int(conn.execute(statement).scalar_one_or_none() or 0)
+
+
+def release(conn: Connection, key: CounterKey) -> None:
+    """The attempt held on `key` ended without failing: one in flight less."""
+    table = throttle_counters
+    conn.execute(
+        update(table)
+        .where(table.c.kind == key.kind, table.c.key_digest == key.digest, table.c.in_flight > 0)
+        .values(in_flight=table.c.in_flight - 1)
+    )
 
 
 def count(

@@ -2,7 +2,8 @@
 
 `throttle_counters` replaces `sign_in_address_failures`: one row per (kind, key digest) counts the
 failed attempts at a password, a registration or reset code, a username reminder or a TOTP code,
-per account, per client address and per target. Keys are keyed digests, so the table holds no
+per account, per client address and per target, and the sign-in attempts in flight (so that
+right passwords checked at the same moment never count against each other). Keys are keyed digests, so the table holds no
 client address, username or email address in clear (the old table kept addresses as typed).
 
 Revision ID: 0006
@@ -27,6 +28,8 @@ def upgrade() -> None:
         sa.Column("key_digest", sa.String(length=64), nullable=False),
         sa.Column("subject", sa.String(length=64), nullable=True),
         sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("in_flight", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("held_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("window_started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("blocked_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("proven_at", sa.DateTime(timezone=True), nullable=True),
