@@ -39,13 +39,15 @@ def test_after_a_failure_guesses_in_flight_count(world: Services) -> None:
     with calling_from(Caller("203.0.113.80")):
         with pytest.raises(AuthenticationFailed):
             world.identity.sign_in("dr.rivera", "wrong wrong wrong wrong")
+        now = world.clock.now()
         with world.db.write() as conn:
-            first = throttles.begin_sign_in(conn, "dr.rivera", world.clock.now())
-        assert isinstance(first, throttles.SignInAttempt)  # one guess being checked
-        with world.db.write() as conn:
-            second = throttles.begin_sign_in(conn, "dr.rivera", world.clock.now())
-        assert isinstance(second, throttles.Refusal)
-        assert isinstance(second.error, TooManyAttempts)
+            first = throttles.sign_in_gate(conn, "dr.rivera", now)
+            assert isinstance(first, throttles.SignInAttempt) and first.held
+            assert throttles.hold_sign_in(conn, first, now) is None  # one guess being checked
+            second = throttles.sign_in_gate(conn, "dr.rivera", now)
+            assert isinstance(second, throttles.SignInAttempt)
+            refused = throttles.hold_sign_in(conn, second, now)
+        assert refused is not None and isinstance(refused.error, TooManyAttempts)
 
 
 def test_a_check_that_crashed_keeps_nobody_out(world: Services) -> None:
@@ -54,10 +56,10 @@ def test_a_check_that_crashed_keeps_nobody_out(world: Services) -> None:
     with calling_from(Caller("203.0.113.81")):
         with pytest.raises(AuthenticationFailed):
             world.identity.sign_in("dr.rivera", "wrong wrong wrong wrong")
+        now = world.clock.now()
         with world.db.write() as conn:
-            assert isinstance(
-                throttles.begin_sign_in(conn, "dr.rivera", world.clock.now()),
-                throttles.SignInAttempt,
-            )  # and then the process dies
+            attempt = throttles.sign_in_gate(conn, "dr.rivera", now)
+            assert isinstance(attempt, throttles.SignInAttempt)
+            assert throttles.hold_sign_in(conn, attempt, now) is None  # and then the process dies
         world.clock.advance(seconds=40)
         assert world.identity.sign_in("dr.rivera", DEMO_PASSWORD).token

@@ -166,12 +166,19 @@ class IdentityService(IdentityArea):
     def _begin_attempt(
         self, name: str, user: RowMapping | None, action: str, principal: Principal | None
     ) -> throttles.SignInAttempt:
-        """Hold a credential check in flight, or refuse it unchecked (throttled or locked)."""
-        with self.db.write() as conn:
-            begun = throttles.begin_sign_in(
-                conn, name, self.clock.now(), account_locked=bool(user and user["locked"])
-            )
-            if isinstance(begun, throttles.Refusal):
+        """Refuse a credential check unchecked (throttled or locked), else the attempt, held in
+        flight where failures are on record (a clean sign-in writes nothing here)."""
+        now = self.clock.now()
+        locked = bool(user and user["locked"])
+        with self.db.read() as conn:
+            begun = throttles.sign_in_gate(conn, name, now, account_locked=locked)
+        if isinstance(begun, throttles.SignInAttempt) and begun.held:
+            with self.db.write() as conn:
+                refused = throttles.hold_sign_in(conn, begun, now)
+            if refused is not None:
+                begun = refused
+        if isinstance(begun, throttles.Refusal):
+            with self.db.write() as conn:
                 self._audit(
                     conn,
                     action,
@@ -180,12 +187,13 @@ class IdentityService(IdentityArea):
                     **_attempted_by(user, principal),
                     detail={"reason": begun.reason} | _name_detail(user, name),
                 )
-        if isinstance(begun, throttles.Refusal):
             raise begun.error
         return begun
 
     def _settle(self, attempt: throttles.SignInAttempt) -> None:
         """The credentials were right but no session opens: release the attempt in flight."""
+        if not attempt.held:
+            return  # nothing was held, nothing to forget
         with self.db.write() as conn:
             throttles.signed_in(conn, attempt, self.clock.now(), proven=False)
 

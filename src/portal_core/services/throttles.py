@@ -6,11 +6,12 @@ in the database, so parallel guesses and several server workers count the same),
 when it succeeds. A sign-in attempt is held in flight while its password is checked and counted as
 a failure only when it fails: right passwords checked at the same moment never count against each
 other (an office of fifty behind one address, a script signing in in parallel), while once a
-failure is on record the attempts in flight count too, one at a time per name and address. A counter is kept per account, per client address and per target (TIN, username, email
-address), each by keyed digest, so an unknown username is counted and answered exactly like a real
-one and no address or typed name is stored in clear.
+failure is on record the attempts in flight count too, one at a time per name and address (a
+clean sign-in only reads its counters). A counter is kept per account, per client address and per
+target (TIN, username, email address), each by keyed digest, so an unknown username is counted and
+answered exactly like a real one and no address or typed name is stored in clear.
 
-Sign-in (`begin_sign_in`):
+Sign-in (`sign_in_gate`, `hold_sign_in`, then `sign_in_failed` or `signed_in`):
 
 - per username and client address: from the 3rd failure in a row each attempt waits 2^(n-3)
   seconds; the 10th locks that username *from that address* for 24 hours;
@@ -270,6 +271,11 @@ class SignInAttempt:
     """Failures in a row from every address, this attempt included."""
     proven: bool
     """Whether the owner has signed in from this address before."""
+    subject: str = ""
+    """The account's digest on its counters."""
+    held: tuple[CounterKey, ...] = ()
+    """The counters with failures on record, on which the attempt is held in flight (a clean
+    counter needs no hold: right passwords at the same moment never count against each other)."""
 
     @property
     def locks_account(self) -> bool:
@@ -277,13 +283,13 @@ class SignInAttempt:
         return self.account_failures >= ACCOUNT_LOCK_AFTER and not self.proven
 
 
-def begin_sign_in(
+def sign_in_gate(
     conn: Connection, username_key: str, now: datetime, *, account_locked: bool = False
 ) -> SignInAttempt | Refusal:
-    """Refuse an attempt a throttle holds back, else hold it in flight until `sign_in_failed` or
-    `signed_in` (a password being checked is no failure yet).
+    """Refuse an attempt a throttle holds back (one indexed read), else the attempt to check.
 
-    `account_locked` is the account's `users.locked` (False for a name that is no account).
+    `account_locked` is the account's `users.locked` (False for a name that is no account). An
+    attempt on counters with failures on record must then be held (`hold_sign_in`).
     """
     who = caller()
     name = username_key or "\x00"
@@ -294,10 +300,12 @@ def begin_sign_in(
     held = _sign_in_refusal(found, pair, account, address, who, now, account_locked)
     if held is not None:
         return held
-    subject = counters.subject_digest(name)
-    counters.hold(conn, pair, now, PAIR_WINDOW, subject=subject)
-    counters.hold(conn, account, now, ACCOUNT_WINDOW, subject=subject)
-    counters.hold(conn, address, now, who.address_window)
+    windows = {pair: PAIR_WINDOW, account: ACCOUNT_WINDOW, address: who.address_window}
+    failing = tuple(
+        key
+        for key, window in windows.items()
+        if (counter := found.get(key)) is not None and counter.live_failures(now, window)
+    )
     from_here, everywhere = found.get(pair), found.get(account)
     return SignInAttempt(
         pair=pair,
@@ -306,16 +314,48 @@ def begin_sign_in(
         pair_failures=1 + (from_here.live_failures(now, PAIR_WINDOW) if from_here else 0),
         account_failures=1 + (everywhere.live_failures(now, ACCOUNT_WINDOW) if everywhere else 0),
         proven=_proven(from_here, now),
+        subject=counters.subject_digest(name),
+        held=failing,
     )
+
+
+def hold_sign_in(conn: Connection, attempt: SignInAttempt, now: datetime) -> Refusal | None:
+    """Hold the attempt in flight on its counters with failures on record; a refusal when another
+    attempt for the same name from the same address is being checked (one at a time after a
+    failure, so parallel guesses cannot outrun the limit)."""
+    who = caller()
+    windows = {
+        attempt.pair: PAIR_WINDOW,
+        attempt.account: ACCOUNT_WINDOW,
+        attempt.address: who.address_window,
+    }
+    # The name-and-address counter first: a second attempt in flight there is refused and let go.
+    for key in sorted(attempt.held, key=lambda held: held != attempt.pair):
+        subject = None if key == attempt.address else attempt.subject
+        in_flight = counters.hold(conn, key, now, windows[key], subject=subject)
+        if key == attempt.pair and in_flight > 1:
+            counters.release(conn, key)
+            return Refusal(
+                "throttled",
+                TooManyAttempts("Too many failed sign-ins. Wait 1 second and try again."),
+            )
+    return None
 
 
 def sign_in_failed(conn: Connection, attempt: SignInAttempt, now: datetime) -> SignInAttempt:
     """The attempt's password (or code) was wrong: count the failure, from the third in a row
     from one address wait 2^(n-3) s, lock that address out at the tenth, slow the account down
     from its tenth; the attempt with its failures as now counted."""
-    pair_count = counters.fail(conn, attempt.pair)
-    account_count = counters.fail(conn, attempt.account)
-    counters.fail(conn, attempt.address)
+    who = caller()
+
+    def failed(key: CounterKey, window: timedelta, subject: str | None) -> int:
+        if key in attempt.held:
+            return counters.fail(conn, key)
+        return counters.count(conn, key, now, window, subject=subject)
+
+    pair_count = failed(attempt.pair, PAIR_WINDOW, attempt.subject)
+    account_count = failed(attempt.account, ACCOUNT_WINDOW, attempt.subject)
+    failed(attempt.address, who.address_window, None)
     if pair_count >= PAIR_LOCK_AFTER:
         counters.block(conn, attempt.pair, now + PAIR_WINDOW)
     elif pair_count >= PAIR_WAIT_AFTER:
@@ -326,7 +366,7 @@ def sign_in_failed(conn: Connection, attempt: SignInAttempt, now: datetime) -> S
         doubling = min(account_count - ACCOUNT_WAIT_AFTER, 16)  # 2^16 s is past the cap
         wait = min(timedelta(seconds=2**doubling), ACCOUNT_MAX_WAIT)
         counters.block(conn, attempt.account, now + wait)
-    return replace(attempt, pair_failures=pair_count, account_failures=account_count)
+    return replace(attempt, pair_failures=pair_count, account_failures=account_count, held=())
 
 
 def _sign_in_refusal(
@@ -355,16 +395,7 @@ def _sign_in_refusal(
     from_here = found.get(pair)
     if from_here is not None and from_here.live_failures(now, PAIR_WINDOW) >= PAIR_LOCK_AFTER:
         return Refusal("locked", TooManyAttempts(LOCKED))
-    if (
-        from_here is not None
-        and from_here.live_failures(now, PAIR_WINDOW)
-        and from_here.live_in_flight(now)
-    ):
-        # After a failure, one attempt at a time from one address for one name.
-        return Refusal(
-            "throttled",
-            TooManyAttempts("Too many failed sign-ins. Wait 1 second and try again."),
-        )
+
     proven = _proven(from_here, now)
     everywhere = found.get(account)
     over = everywhere is not None and (
@@ -391,13 +422,16 @@ def _sign_in_refusal(
 
 
 def signed_in(conn: Connection, attempt: SignInAttempt, now: datetime, *, proven: bool) -> None:
-    """The attempt's password (and code) was right: take it back and, when `proven`, note the
-    address as one the owner uses."""
-    for key in (attempt.pair, attempt.account, attempt.address):
+    """The attempt's password (and code) was right: release it, forget the failures it found and,
+    when `proven`, note the address as one the owner uses (written only then: a sign-in from a
+    known address with no failure on record writes nothing here)."""
+    for key in attempt.held:
         counters.release(conn, key)
-    counters.clear(conn, (attempt.pair, attempt.account), now, proven=False)
+    failing = tuple(key for key in (attempt.pair, attempt.account) if key in attempt.held)
+    if failing:
+        counters.clear(conn, failing, now, proven=False)
     if proven:
-        counters.clear(conn, (attempt.pair,), now, proven=True)
+        counters.mark_proven(conn, attempt.pair, now, subject=attempt.subject)
 
 
 # -- other guessable secrets ----------------------------------------------------------------------

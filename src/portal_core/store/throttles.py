@@ -116,13 +116,14 @@ def hold(
     window: timedelta,
     *,
     subject: str | None = None,
-) -> None:
-    """Count one sign-in attempt in flight (atomically); a passed window starts again."""
+) -> int:
+    """Count one sign-in attempt in flight (atomically); a passed window starts again. The
+    attempts now in flight, this one included."""
     table = throttle_counters
     when = literal(now, UtcDateTime)
     expired = table.c.window_started_at <= literal(now - window, UtcDateTime)
     stale = or_(table.c.held_at.is_(None), table.c.held_at <= literal(now - HOLD_LIVE, UtcDateTime))
-    conn.execute(
+    statement = (
         _insert(conn)
         .values(
             kind=key.kind,
@@ -142,6 +143,27 @@ def hold(
                 "window_started_at": case((expired, when), else_=table.c.window_started_at),
                 "blocked_until": case((expired, null()), else_=table.c.blocked_until),
             },
+        )
+        .returning(table.c.in_flight)
+    )
+    return int(conn.execute(statement).scalar_one())
+
+
+def mark_proven(conn: Connection, key: CounterKey, now: datetime, *, subject: str) -> None:
+    """Note that the account's owner succeeded through `key` now (the row is made if missing)."""
+    conn.execute(
+        _insert(conn)
+        .values(
+            kind=key.kind,
+            key_digest=key.digest,
+            subject=subject,
+            failures=0,
+            window_started_at=now,
+            proven_at=now,
+        )
+        .on_conflict_do_update(
+            index_elements=[throttle_counters.c.kind, throttle_counters.c.key_digest],
+            set_={"proven_at": literal(now, UtcDateTime)},
         )
     )
 
