@@ -19,7 +19,7 @@ from textual.widgets import Input, Label, Select, Static
 from portal_core.errors import PortalError
 from portal_core.rules.claim_reports import REPORT_COLUMNS
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import printable
+from portal_tui.display_text import printable, when
 from portal_tui.screens.base import MenuScreen
 from portal_tui.screens.claims import STATUS_CHOICES, field
 from portal_tui.screens.members import end_if_expired
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 SAVED_COLUMNS: list[Column[SavedClaimReport]] = [
     Column("Saved report", 0, lambda r: r.name),
-    Column("Updated", 10, lambda r: f"{r.updated_at:%m/%d/%Y}"),
+    Column("Updated", 10, lambda r: when(r.updated_at, "day")),
 ]
 
 WIDE_COLUMNS = {"member_name": 0, "patient_account": 14, "claim_number": 14}

@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import printable
+from portal_tui.display_text import printable, when
 from portal_tui.screens.base import MenuScreen
 from portal_tui.screens.members import end_if_expired
 from portal_tui.widgets.result_table import Column, ResultTable
@@ -63,7 +63,7 @@ def clock_text(summary: PreauthSummary) -> str:
     if summary.status in ("submitted", "pended") and summary.time_left_text:
         return summary.time_left_text
     if summary.status == "draft" and summary.draft_expires_at is not None:
-        return f"draft, ends {summary.draft_expires_at:%m/%d}"
+        return f"draft, ends {when(summary.draft_expires_at, 'day')[:5]}"
     return ""
 
 

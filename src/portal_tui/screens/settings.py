@@ -16,7 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from portal_core.errors import PortalError, SessionExpired
 from portal_core.rules.identifiers import format_tin
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import plain_label, printable
+from portal_tui.display_text import plain_label, printable, when
 from portal_tui.messages import AccountChanged
 from portal_tui.screens.base import MenuScreen
 
@@ -200,7 +200,7 @@ class SettingsScreen(MenuScreen):
         )
         self.query_one("#outbox", Static).update(
             "\n\n".join(
-                printable(f"{m.created_at:%m/%d %H:%M}  {m.subject}\n{m.body}") for m in mails
+                printable(f"{when(m.created_at, 'short')}  {m.subject}\n{m.body}") for m in mails
             )
             or "No mail."
         )

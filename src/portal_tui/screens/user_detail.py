@@ -13,7 +13,7 @@ from textual.widgets import LoadingIndicator, Static
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import printable
+from portal_tui.display_text import printable, when
 from portal_tui.screens.base import MenuScreen
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ class UserDetailScreen(MenuScreen):
             f"Phone         {user.phone or '—'}",
             f"Status        {state}",
             f"Two-step      {'on' if user.totp_enabled else 'off'}",
-            f"Last sign-in  {user.last_sign_in_at:%m/%d/%Y %H:%M}"
+            f"Last sign-in  {when(user.last_sign_in_at)}"
             if user.last_sign_in_at
             else "Last sign-in  never",
         ]
