@@ -134,7 +134,7 @@ class AdmissionQueueScreen(MenuScreen):
         try:
             page = await self.client.admission_review_queue(after=after, limit=PAGE_SIZE)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.say(error.message, error=True)
             if isinstance(error, SessionExpired):
                 self.report(error)

@@ -103,7 +103,7 @@ class OpenRequestsScreen(MenuScreen):
         try:
             page = await self.client.open_inquiries(after=after, limit=PAGE_SIZE)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.report(error)
             return
         table.append_page(page.items, page.next_cursor, page.total)
@@ -117,7 +117,7 @@ class OpenRequestsScreen(MenuScreen):
         try:
             page = await self.client.open_appeals(after=after, limit=PAGE_SIZE)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.report(error)
             return
         table.append_page(page.items, page.next_cursor, page.total)

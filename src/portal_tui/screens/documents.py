@@ -258,7 +258,7 @@ class DocumentsScreen(MenuScreen):
         try:
             page = await self.client.search_documents(query, after=after, limit=PAGE_SIZE)
         except PortalError as error:
-            self.table.stop_loading()
+            self.table.show_error(error.message)
             self.say(error.message, error=True)
             self.report(error)
             return

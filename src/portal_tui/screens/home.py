@@ -456,7 +456,7 @@ class HomeScreen(MenuScreen):
         try:
             items = await self.client.recent_items(RECENT_SHOWN)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             if isinstance(error, PermissionDenied):
                 self._hide("recent-items-title", "home-recent-items")
             else:

@@ -192,7 +192,7 @@ class MessagesScreen(MenuScreen):
                     self.current_filter(), after=after, limit=PAGE_SIZE
                 )
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.report(error)
             return
         table.append_page(page.items, page.next_cursor, page.total)

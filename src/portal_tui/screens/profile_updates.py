@@ -163,7 +163,7 @@ class ProfileUpdatesScreen(MenuScreen):
         try:
             page = await self.client.profile_update_requests(status, after=after, limit=PAGE_SIZE)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             message.update(printable(error.message))
             end_if_expired(self, error)
             return

@@ -229,7 +229,7 @@ class ReviewWorklistScreen(MenuScreen):
                 self.campaign.id, self.current_filter(), after=after, limit=PAGE_SIZE
             )
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.report(error)
             return
         table.append_page(page.items, page.next_cursor, page.total)

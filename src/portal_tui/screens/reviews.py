@@ -109,7 +109,7 @@ class ReviewsScreen(MenuScreen):
                     account.active_tin if account else None
                 )
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.report(error)
             return
         table.append_page(campaigns, None, len(campaigns))
