@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+from test_preauth_rules import SLEEP
+
 from portal_core.models.admissions import AdmissionDetermination, DeterminationOutcome, ReviewKind
 from portal_core.models.preauth import PreauthStatus
 from portal_core.rules.local_time import iso_time, payer_time
@@ -13,7 +15,6 @@ from portal_core.rules.preauth_letters import determination_letter as preauth_le
 from portal_core.services.admissions import determination_letter as admission_letter
 from portal_tui.display_text import when
 from portal_tui.subcommands.output import json_text, render
-from test_preauth_rules import SLEEP
 
 LATE_EVENING = datetime(2026, 12, 4, 3, 46, tzinfo=UTC)
 """03:46 UTC on December 4: still December 3 on the payer's clock (Central time)."""
