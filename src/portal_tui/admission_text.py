@@ -17,6 +17,7 @@ from portal_core.rules.deadlines import (
     describe_time_left,
 )
 from portal_core.rules.service_dates import parse_date
+from portal_tui.display_text import when
 
 if TYPE_CHECKING:
     from portal_core.models.admissions import (
@@ -46,13 +47,13 @@ def local(at: datetime) -> datetime:
 
 
 def short_time(at: datetime | None) -> str:
-    """`11/19 08:00` on the payer's clock, or "" when unknown."""
-    return "" if at is None else f"{local(at):%m/%d %H:%M}"
+    """`11/19 08:00 CST` on the payer's clock, or "" when unknown."""
+    return when(at, "short")
 
 
 def long_time(at: datetime | None) -> str:
     """`11/19/2026 08:00 CST`, or "not given"."""
-    return "not given" if at is None else f"{local(at):%m/%d/%Y %H:%M %Z}"
+    return when(at, "long", missing="not given")
 
 
 def due_or_notified(admission: AdmissionSummary) -> str:
@@ -60,7 +61,7 @@ def due_or_notified(admission: AdmissionSummary) -> str:
     if admission.notified_at is not None:
         return short_time(admission.notified_at)
     if admission.admitted_at is not None:
-        return "due " + short_time(admission_notification_due(admission.admitted_at))[:5]
+        return "due " + when(admission_notification_due(admission.admitted_at), "short")
     return ""
 
 
@@ -168,7 +169,7 @@ def admission_text(admission: AdmissionDetail) -> str:
     lines += ["", "Letters (l reads, s saves):"]
     if admission.letters:
         lines += [
-            f"  {n}. {letter.file_name}  {letter.created_at:%m/%d/%Y}"
+            f"  {n}. {letter.file_name}  {when(letter.created_at, 'day')}"
             for n, letter in enumerate(admission.letters, start=1)
         ]
     else:

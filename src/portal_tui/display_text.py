@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from portal_core.rules.inert_text import visible, visible_line
+from portal_core.rules.local_time import WIDTHS, payer_time
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -19,6 +20,14 @@ CLI, the CSV exports and the TUI share (`portal_core.rules.inert_text`)."""
 
 one_line = visible_line
 """`printable(text)` on one line: newlines and tabs become spaces (for table cells)."""
+
+when = payer_time
+"""An instant on the payer's clock with its zone, the one rule of every screen and letter
+(`portal_core.rules.local_time`): `when(at)` 12/03/2026 21:46 CST, `when(at, "short")` 12/03 21:46
+CST, `when(at, "day")` the payer's day 12/03/2026."""
+
+WHEN_WIDTH = WIDTHS
+"""The cells each style of `when` takes (a list column's width)."""
 
 
 def plain_label(text: str) -> Text:

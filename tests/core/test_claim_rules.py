@@ -50,8 +50,17 @@ def test_upload_signatures() -> None:
     assert check_file("scan.TIF", b"II*\x00rest") == "image/tiff"
     with pytest.raises(ValidationFailed):
         check_file("scan.png", b"%PDF-1.4")
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed, match="binary"):
         check_file("notes.txt", b"\x00\x01binary")
+
+
+def test_a_text_file_may_hold_control_characters() -> None:
+    # A terminal log keeps its ESC sequences: still the text file its name says (shown inert).
+    assert check_file("session.txt", b"login ok\x1b[0m\r\n\x0cpage 2\x07") == "text/plain"
+    with pytest.raises(ValidationFailed, match="its content is a PDF file"):
+        check_file("notes.txt", b"%PDF-1.4 ...")
+    with pytest.raises(ValidationFailed, match="not UTF-8 text"):
+        check_file("notes.txt", b"caf\xe9")
 
 
 def test_appeal_window() -> None:

@@ -279,7 +279,11 @@ async def test_reviewer_records_the_initial_determination_and_the_submitter_read
         )
         body = text_of(app.screen, "#document-text")
         assert "Determination: partially approved" in body
-        assert f"Admission notification {number}" in body
+        assert f"Admission notification: {number}" in body
+        # The letter names the member (name and ID, no more) and gives the payer's time and zone.
+        member_line = next(line for line in body.splitlines() if line.startswith("Member: "))
+        assert member_line.endswith(f"({covered_member(demo)[0]})")
+        assert " CST" in body or " CDT" in body
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, AdmissionDetailScreen))
         await pilot.press("s")

@@ -103,10 +103,17 @@ async def test_bad_claim_number_and_dates_out_of_order(demo: Demo):
     app = demo.make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_claims(pilot, app)
+        # Before the first search the list says what to search by, not that nothing matches.
+        assert "Search by claim number, member" in screen_text(app)
+        assert "No claim matches." not in screen_text(app)
         fill(screen, claim_number="X123")
         await pilot.press("enter")
         await settle(pilot, lambda: "claim number" in message(screen, "#claims-message").lower())
-        assert screen.query_one("#claims-table", ResultTable).rows == []
+        table = screen.query_one("#claims-table", ResultTable)
+        assert table.rows == []
+        # The refusal shows in place of the results, never as "no match".
+        assert table.error_text is not None and "claim number" in table.error_text.lower()
+        assert "No claim matches." not in screen_text(app)
         fill(
             screen,
             claim_number="",

@@ -104,6 +104,8 @@ async def test_totp_enrollment_refuses_a_wrong_code_then_turns_on(
         fill(app.screen, **{"totp-code": right})
         assert await press_and_wait(pilot, "totp-confirm", "ans-totp") == "Two-step sign-in is on."
         assert user_value(services, "ada.admin", "totp_enabled") is True
+        # The section's state line follows (it said "Off." until the screen was opened again).
+        assert str(app.screen.query_one("#totp-state", Static).render()) == "On."
 
 
 async def test_default_tin_is_saved_and_tin_names_show_as_typed(

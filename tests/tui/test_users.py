@@ -9,6 +9,7 @@ from portal_core.services import Services
 from portal_core.store.schema import user_roles, users
 from portal_tui.app import PortalApp
 from portal_tui.screens.user_detail import UserDetailScreen
+from portal_tui.screens.users import UsersScreen
 from portal_tui.widgets.result_table import ResultTable
 from tui.conftest import Practice
 from tui.driving import screen_text, settle, sign_in
@@ -61,8 +62,15 @@ async def test_deactivate_needs_a_reason(make_app, practice: Practice, services:
         assert role_status(services, practice.staff_ids[1]) == "active"
         app.screen.query_one("#reason", Input).value = "moved to another practice"
         await pilot.press("enter")
-        await settle(pilot, lambda: "(removed)" in screen_text(app))
+        # One word for it on every screen: the detail and the list say "deactivated".
+        await settle(pilot, lambda: "(deactivated)" in screen_text(app))
+        assert "removed" not in screen_text(app)
         assert role_status(services, practice.staff_ids[1]) == "removed"
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, UsersScreen))
+        await settle(pilot, lambda: "Staff 02" in screen_text(app))
+        line = next(x for x in screen_text(app).splitlines() if "Staff 02" in x)
+        assert "deactivated" in line and "removed" not in line
 
 
 async def test_approve_a_pending_registrant(make_app, practice: Practice, services: Services):

@@ -31,6 +31,7 @@ from portal_core.store.schema import (
     admission_reviews,
     admissions,
     coverage_spans,
+    members,
     network_participation,
     pcp_assignments,
     plans,
@@ -317,6 +318,11 @@ def _write_one(
     total = 0
     at = reviewed_at
     row = {**values, "id": admission_id}
+    member_name = conn.execute(
+        select(members.c.first_name + " " + members.c.last_name).where(
+            members.c.member_id == case.member_id
+        )
+    ).scalar_one()
     next_review = None
     for index, step in enumerate(steps):
         closes = step.outcome is DeterminationOutcome.DENIED or step.final
@@ -328,7 +334,7 @@ def _write_one(
             tin=case.tin,
             file_name=f"{number}-{index + 1}-determination.txt",
             media_type="text/plain",
-            content=determination_letter(row, step, at, total),
+            content=determination_letter(row, step, at, total, member_name),
             at=at,
             created_by=reviewer_id,
             linked_kind="admission",

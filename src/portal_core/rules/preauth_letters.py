@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from portal_core.models.preauth import DENIAL_REASONS, PreauthStatus, PreauthTemplate
-from portal_core.rules import deadlines
+from portal_core.rules.local_time import payer_time
 
 DECISION_WORDS = {
     PreauthStatus.APPROVED: "APPROVED",
@@ -32,7 +32,7 @@ def determination_letter(
     lines = [
         "DETERMINATION LETTER - PREAUTHORIZATION",
         "",
-        f"Date:                {now.astimezone(deadlines.PAYER_TIME_ZONE):%B %d, %Y}",
+        f"Date:                {payer_time(now)}",
         f"Preauthorization:    {row['number']}",
         f"Member:              {member_name} ({row['member_id']})",
         f"Requesting provider: NPI {row['requesting_npi']}, TIN {row['tin']}",

@@ -49,17 +49,30 @@ _SIGNATURES = (
 
 
 def sniff(content: bytes) -> str | None:
-    """The kind the content's signature shows; `txt` for UTF-8 text without control bytes."""
+    """The kind the content's signature shows; `txt` for UTF-8 text without NUL bytes.
+
+    A text file may hold control characters (an ESC from a terminal log, a form feed): they are
+    stored as they are and shown inert (`inert_text`). A NUL byte marks binary content."""
     for signature, kind in _SIGNATURES:
         if content.startswith(signature):
             return kind
+    if b"\x00" in content:
+        return None
     try:
-        text = content.decode("utf-8")
+        content.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if any(ord(ch) < 32 and ch not in "\t\n\r\f" for ch in text):
-        return None
     return "txt"
+
+
+def _content_words(content: bytes) -> str:
+    """What the content is instead, in words (for a refusal)."""
+    found = sniff(content)
+    if found is not None:
+        return f"its content is a {found.upper()} file"
+    if b"\x00" in content:
+        return "its content is binary (it holds NUL bytes), not text"
+    return "its content is not UTF-8 text"
 
 
 def check_file(file_name: str, content: bytes) -> str:
@@ -79,7 +92,9 @@ def check_file(file_name: str, content: bytes) -> str:
     found = sniff(content)
     if found != claimed:
         raise ValidationFailed(
-            f"{name} is not the {claimed.upper()} file its name says it is.", field="files"
+            f"{name} is not the {claimed.upper()} file its name says it is: "
+            f"{_content_words(content)}.",
+            field="files",
         )
     return MEDIA_TYPES[found]
 

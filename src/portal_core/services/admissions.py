@@ -47,6 +47,7 @@ from portal_core.rules.deadlines import (
     draft_expires_at,
 )
 from portal_core.rules.identifiers import parse_icd10, parse_member_id, parse_npi, parse_tin
+from portal_core.rules.local_time import payer_time
 from portal_core.rules.permissions import Action, allowed, provider_in_scope
 from portal_core.services import audit, keyset
 from portal_core.services.documents import file_document
@@ -162,18 +163,20 @@ def _field_npi(value: str, field: str) -> str:
 
 
 def determination_letter(
-    row: Any, entry: AdmissionDetermination, at: datetime, total_days: int
+    row: Any, entry: AdmissionDetermination, at: datetime, total_days: int, member_name: str
 ) -> bytes:
-    """The determination letter: no diagnosis, only what the determination says."""
+    """The determination letter: no diagnosis, only what the determination says; it names the
+    member (name and ID, no more) and the notification, and gives times on the payer's clock."""
     lines = [
         "Northwind Health Plan - Inpatient review determination",
         "",
-        f"Admission notification {row['number']}",
+        f"Date: {payer_time(at)}",
+        f"Admission notification: {row['number']}",
+        f"Member: {member_name} ({row['member_id']})",
         f"Facility NPI: {row['facility_npi']}",
-        f"Admitted: {row['admitted_at'].astimezone(PAYER_TIME_ZONE):%B %d, %Y %H:%M %Z}",
+        f"Admitted: {payer_time(row['admitted_at'], missing='not given')}",
         f"Review: {entry.kind.value.replace('_', ' ')}",
         f"Determination: {entry.outcome.value.replace('_', ' ')}",
-        f"Determined: {at.astimezone(PAYER_TIME_ZONE):%B %d, %Y %H:%M %Z}",
         f"Days approved by this determination: {entry.approved_days}",
         f"Days approved in all: {total_days}",
     ]
@@ -737,7 +740,7 @@ class AdmissionService:
                 tin=row["tin"],
                 file_name=f"{row['number']}-{row['review_count'] + 1}-determination.txt",
                 media_type="text/plain",
-                content=determination_letter(row, entry, now, total),
+                content=determination_letter(row, entry, now, total, row["member_name"]),
                 at=now,
                 created_by=principal.user_id,
                 linked_kind="admission",

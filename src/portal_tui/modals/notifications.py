@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from portal_core.errors import PortalError
-from portal_tui.display_text import printable
+from portal_tui.display_text import printable, when
 from portal_tui.modals.confirm import MODAL_CSS
 from portal_tui.record_links import can_open, kind_label
 from portal_tui.screens.base import PortalModal
@@ -33,7 +33,7 @@ def _link(n: Notification) -> str:
 
 NOTIFICATION_COLUMNS: list[Column[Notification]] = [
     Column("", 1, lambda n: " " if n.read_at else "•"),
-    Column("When", 11, lambda n: f"{n.created_at:%m/%d %H:%M}"),
+    Column("When", 15, lambda n: when(n.created_at, "short")),
     Column("Notification", 0, lambda n: printable(n.text)),
     Column("About", 22, lambda n: printable(_link(n))),
 ]

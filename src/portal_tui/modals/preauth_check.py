@@ -70,7 +70,7 @@ class PreauthCheckModal(PortalModal[CheckStart | None]):
             yield Static("Does this need a preauthorization?", classes="modal-title")
             with Horizontal(classes="field-row"):
                 yield Label("Member ID", classes="field-label")
-                yield Input(placeholder="NW100000007", id="check-member", compact=True)
+                yield Input(placeholder="member ID", id="check-member", compact=True)
             with Horizontal(classes="field-row"):
                 yield Label("Procedure", classes="field-label")
                 yield Input(placeholder="CPT/HCPCS, e.g. 95810", id="check-code", compact=True)

@@ -16,7 +16,7 @@ from textual.widgets import LoadingIndicator, Static
 from portal_core.errors import PortalError, SessionExpired
 from portal_tui.admission_text import admission_text
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import printable
+from portal_tui.display_text import printable, when
 from portal_tui.screens.admissions import is_provider_side, is_reviewer
 from portal_tui.screens.base import MenuScreen
 
@@ -152,7 +152,7 @@ class AdmissionDetailScreen(MenuScreen):
         if len(letters) <= 1:
             return letters[0] if letters else None
         choices = [
-            (letter, f"{n}. {letter.file_name} ({letter.created_at:%m/%d/%Y})")
+            (letter, f"{n}. {letter.file_name} ({when(letter.created_at, 'day')})")
             for n, letter in enumerate(letters, start=1)
         ]
         return await self.app.push_screen_wait(

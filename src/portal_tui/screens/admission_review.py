@@ -53,7 +53,7 @@ def review_due(admission: AdmissionSummary) -> str:
 QUEUE_COLUMNS: list[Column[AdmissionSummary]] = [
     Column("Review", 10, review_due),
     Column("Number", 15, lambda a: a.number),
-    Column("Admitted", 11, lambda a: short_time(a.admitted_at)),
+    Column("Admitted", 15, lambda a: short_time(a.admitted_at)),
     Column("Member", 0, lambda a: one_line(a.member_name or a.member_id)),
     Column("Facility", 14, lambda a: one_line(a.facility_name)),
     Column("Days", 4, lambda a: str(a.approved_days)),
@@ -134,7 +134,7 @@ class AdmissionQueueScreen(MenuScreen):
         try:
             page = await self.client.admission_review_queue(after=after, limit=PAGE_SIZE)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.say(error.message, error=True)
             if isinstance(error, SessionExpired):
                 self.report(error)

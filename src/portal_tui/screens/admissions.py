@@ -27,10 +27,10 @@ PAGE_SIZE = 100
 
 ADMISSION_COLUMNS: list[Column[AdmissionSummary]] = [
     Column("Number", 15, lambda a: a.number),
-    Column("Admitted", 11, lambda a: short_time(a.admitted_at)),
+    Column("Admitted", 15, lambda a: short_time(a.admitted_at)),
     Column("Member", 0, lambda a: one_line(a.member_name or a.member_id)),
     Column("Status", 10, lambda a: STATUS_WORDS.get(a.status.value, a.status.value)),
-    Column("Sent/due", 11, due_or_notified),
+    Column("Sent/due", 19, due_or_notified),
     Column("Late", 4, lambda a: "LATE" if a.late else ""),
     Column("Days", 4, lambda a: str(a.approved_days) if a.approved_days else ""),
     Column("Next", 5, next_review),

@@ -201,14 +201,15 @@ class MenuScreen(PortalScreen[None]):
         fetch: Callable[[], Awaitable[Page[Any]]],
     ) -> Page[Any] | None:
         """Fetch a page into a list: the first page (`after` None) starts it afresh, a later one
-        adds to it. A refusal is said on the message line (an ended session goes back to
-        sign-in) and gives None."""
+        adds to it. A refusal is said on the message line and, for a first page, in place of the
+        rows (never "no match" for a search that did not run); an ended session goes back to
+        sign-in. A refusal gives None."""
         if after is None:
             table.reset()
         try:
             page = await fetch()
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.say(error.message, error=True)
             if isinstance(error, SessionExpired):
                 self.report(error)

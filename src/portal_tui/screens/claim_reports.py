@@ -19,7 +19,7 @@ from textual.widgets import Input, Label, Select, Static
 from portal_core.errors import PortalError
 from portal_core.rules.claim_reports import REPORT_COLUMNS
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import printable
+from portal_tui.display_text import printable, when
 from portal_tui.screens.base import MenuScreen
 from portal_tui.screens.claims import STATUS_CHOICES, field
 from portal_tui.screens.members import end_if_expired
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 SAVED_COLUMNS: list[Column[SavedClaimReport]] = [
     Column("Saved report", 0, lambda r: r.name),
-    Column("Updated", 10, lambda r: f"{r.updated_at:%m/%d/%Y}"),
+    Column("Updated", 10, lambda r: when(r.updated_at, "day")),
 ]
 
 WIDE_COLUMNS = {"member_name": 0, "patient_account": 14, "claim_number": 14}
@@ -80,15 +80,15 @@ class ClaimReportScreen(MenuScreen):
     def compose_content(self) -> ComposeResult:
         yield Static("Claims reports", classes="screen-title")
         with Horizontal(classes="field-row"):
-            yield from field("Name", "report-name", "Denials this year", 22)
-            yield from field("TIN", "report-tin", "46-1234567", 12)
-            yield from field("NPI", "report-npi", "1234567893", 12)
+            yield from field("Name", "report-name", "report name", 22)
+            yield from field("TIN", "report-tin", "9-digit TIN", 12)
+            yield from field("NPI", "report-npi", "10-digit NPI", 12)
         with Horizontal(classes="field-row"):
             yield Label("Status", classes="field-label")
             yield Select[str](STATUS_CHOICES, prompt="any", id="report-status", compact=True)
-            yield from field("Denial", "report-carc", "197", 6)
-            yield from field("From", "report-from", "2026-01-01", 12)
-            yield from field("To", "report-to", "today", 12)
+            yield from field("Denial", "report-carc", "CARC", 6)
+            yield from field("From", "report-from", "YYYY-MM-DD", 12)
+            yield from field("To", "report-to", "YYYY-MM-DD", 12)
         with Horizontal(classes="field-row"):
             yield from field("Columns", "report-columns", "all, or e.g. claim_number,billed", 60)
         yield Static(
@@ -210,7 +210,7 @@ class ClaimReportScreen(MenuScreen):
         try:
             reports = await self.client.list_claim_reports()
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.failed(error)
             return
         table.append_page(reports, None, len(reports))
@@ -228,7 +228,7 @@ class ClaimReportScreen(MenuScreen):
         try:
             result = await self.client.run_claim_report(definition)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.failed(error)
             return
         table.set_columns(result_columns(result.columns))

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
+from portal_tui.display_text import when
 from portal_tui.screens.base import MenuScreen
 from portal_tui.widgets.result_table import Column, ResultTable
 
@@ -22,14 +23,14 @@ PAGE_SIZE = 100
 """Requests fetched per page."""
 
 INQUIRY_COLUMNS: list[Column[ClaimInquiry]] = [
-    Column("Opened", 10, lambda i: f"{i.opened_at:%m/%d/%Y}"),
+    Column("Opened", 10, lambda i: when(i.opened_at, "day")),
     Column("Claim", 14, lambda i: i.claim_number),
     Column("Reason", 18, lambda i: i.reason),
     Column("Asks", 0, lambda i: i.text),
 ]
 
 APPEAL_COLUMNS: list[Column[ClaimAppeal]] = [
-    Column("Opened", 10, lambda a: f"{a.opened_at:%m/%d/%Y}"),
+    Column("Opened", 10, lambda a: when(a.opened_at, "day")),
     Column("Claim", 14, lambda a: a.claim_number),
     Column("Kind", 9, lambda a: a.kind),
     Column("Text", 0, lambda a: a.text),
@@ -102,7 +103,7 @@ class OpenRequestsScreen(MenuScreen):
         try:
             page = await self.client.open_inquiries(after=after, limit=PAGE_SIZE)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.report(error)
             return
         table.append_page(page.items, page.next_cursor, page.total)
@@ -116,7 +117,7 @@ class OpenRequestsScreen(MenuScreen):
         try:
             page = await self.client.open_appeals(after=after, limit=PAGE_SIZE)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.report(error)
             return
         table.append_page(page.items, page.next_cursor, page.total)

@@ -102,17 +102,17 @@ class ClaimSearchScreen(MenuScreen):
     def compose_content(self) -> ComposeResult:
         yield Static("Claims", classes="screen-title")
         with Horizontal(classes="field-row"):
-            yield from field("Claim", "claim-number", "C2026000004326", 16)
-            yield from field("Member", "member-id", "NW100000007", 13)
-            yield from field("Payment", "payment-number", "EFT000001524", 14)
+            yield from field("Claim", "claim-number", "claim number", 16)
+            yield from field("Member", "member-id", "member ID", 13)
+            yield from field("Payment", "payment-number", "payment no.", 14)
         with Horizontal(classes="field-row"):
-            yield from field("TIN  ", "tin", "46-1234567", 12)
-            yield from field("NPI", "npi", "1234567893", 12)
+            yield from field("TIN  ", "tin", "9-digit TIN", 12)
+            yield from field("NPI", "npi", "10-digit NPI", 12)
             yield Label("Status", classes="field-label")
             yield Select[str](STATUS_CHOICES, prompt="any", id="status", compact=True)
         with Horizontal(classes="field-row"):
-            yield from field("From ", "service-from", "2026-01-01", 12)
-            yield from field("To ", "service-to", "today", 12)
+            yield from field("From ", "service-from", "YYYY-MM-DD", 12)
+            yield from field("To ", "service-to", "YYYY-MM-DD", 12)
         yield Static(
             "/ goes to the form: fill one way in and press enter. f6 denied worklist.",
             id="claims-message",
@@ -122,6 +122,8 @@ class ClaimSearchScreen(MenuScreen):
             CLAIM_COLUMNS,
             key=lambda c: c.claim_number,
             empty_text="No claim matches.",
+            before_text="Search by claim number, member, payment, Tax ID or NPI: fill one way in "
+            "and press enter.",
             id="claims-table",
         )
 

@@ -103,8 +103,8 @@ class DeniedWorklistScreen(MenuScreen):
         try:
             groups = await self.client.denied_worklist(DeniedQuery(days=self.days()))
         except PortalError as error:
-            table.stop_loading()
-            self.query_one("#next-step", Static).update(printable(error.message))
+            table.show_error(error.message)
+            self.query_one("#next-step", Static).update("")
             end_if_expired(self, error)
             return
         table.append_page(groups, None, len(groups))
@@ -196,7 +196,7 @@ class DeniedClaimsScreen(MenuScreen):
         try:
             page = await self.client.denied_claims(query, after=after, limit=PAGE_SIZE)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.report(error)
             return
         table.append_page(page.items, page.next_cursor, page.total)

@@ -17,7 +17,7 @@ from textual.widgets import Input, Label, LoadingIndicator, Select, Static
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import printable
+from portal_tui.display_text import printable, when
 from portal_tui.record_links import kind_label
 from portal_tui.screens.base import MenuScreen
 from portal_tui.widgets.result_table import Column, ResultTable
@@ -59,7 +59,7 @@ def _linked_short(d: DocumentSummary) -> str:
 
 
 DOCUMENT_COLUMNS: list[Column[DocumentSummary]] = [
-    Column("Filed", 10, lambda d: f"{d.created_at:%m/%d/%Y}"),
+    Column("Filed", 10, lambda d: when(d.created_at, "day")),
     Column("Kind", 15, lambda d: d.kind.replace("_", " ")),
     Column("File", 0, lambda d: printable(d.file_name)),
     Column("About", 18, lambda d: printable(_linked_short(d))),
@@ -94,7 +94,7 @@ def describe(document: DocumentSummary) -> str:
         f"Type:    {document.media_type}",
         f"Size:    {document.size:,} bytes",
         f"SHA-256: {document.sha256}",
-        f"Filed:   {document.created_at:%m/%d/%Y %H:%M} UTC",
+        f"Filed:   {when(document.created_at)}",
     ]
     if document.linked_id:
         lines.append(f"About:   {_linked(document)}")
@@ -258,7 +258,7 @@ class DocumentsScreen(MenuScreen):
         try:
             page = await self.client.search_documents(query, after=after, limit=PAGE_SIZE)
         except PortalError as error:
-            self.table.stop_loading()
+            self.table.show_error(error.message)
             self.say(error.message, error=True)
             self.report(error)
             return

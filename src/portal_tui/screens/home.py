@@ -20,7 +20,7 @@ from textual.widgets import Static
 from portal_core.errors import PermissionDenied, PortalError, SessionExpired
 from portal_core.rules.identifiers import format_tin
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import printable
+from portal_tui.display_text import printable, when
 from portal_tui.record_links import kind_label
 from portal_tui.screens.base import MenuScreen
 from portal_tui.widgets.result_table import Column, ResultTable
@@ -72,7 +72,7 @@ def announcement_text(items: list[Announcement]) -> str:
         return "No announcements."
     blocks = []
     for item in items:
-        head = f"{item.published_at:%m/%d/%Y}  {printable(item.title)}"
+        head = f"{when(item.published_at, 'day')}  {printable(item.title)}"
         if item.review_campaign_id is not None and item.review_due is not None:
             head += f"   (your review is due {item.review_due:%m/%d/%Y}: r opens it)"
         blocks.append(f"{head}\n  {printable(item.body)}")
@@ -93,7 +93,7 @@ def denied_text(groups: list[DenialReasonGroup]) -> str:
 
 
 RECENT_COLUMNS: list[Column[RecentItem]] = [
-    Column("Opened", 11, lambda r: f"{r.opened_at:%m/%d %H:%M}"),
+    Column("Opened", 15, lambda r: when(r.opened_at, "short")),
     Column("Record", 14, lambda r: kind_label(r.record_kind)),
     Column("Number", 0, lambda r: printable(r.record_id)),
 ]
@@ -247,7 +247,7 @@ class HomeScreen(MenuScreen):
         if not self.announcements:
             self.notify("No announcement is showing.")
             return
-        choices = [(a.id, f"{a.published_at:%m/%d/%Y} {a.title}") for a in self.announcements]
+        choices = [(a.id, f"{when(a.published_at, 'day')} {a.title}") for a in self.announcements]
         chosen = await self.app.push_screen_wait(
             ChoiceModal[int]("Withdraw which announcement?", choices)
         )
@@ -362,7 +362,7 @@ class HomeScreen(MenuScreen):
         text = "\n".join(lines) if lines else "Nothing needs action right now."
         self.query_one("#home-actions", Static).update(printable(text))
         recent = [
-            f"{'  ' if n.read_at else '• '}{n.created_at:%m/%d %H:%M}  {printable(n.text)}"
+            f"{'  ' if n.read_at else '• '}{when(n.created_at, 'short')}  {printable(n.text)}"
             for n in facts.recent
         ]
         self.query_one("#home-recent", Static).update(
@@ -456,7 +456,7 @@ class HomeScreen(MenuScreen):
         try:
             items = await self.client.recent_items(RECENT_SHOWN)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             if isinstance(error, PermissionDenied):
                 self._hide("recent-items-title", "home-recent-items")
             else:

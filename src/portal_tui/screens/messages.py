@@ -14,6 +14,7 @@ from textual.widgets import Input, Select, Static
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
 from portal_tui.display_text import one_line
+from portal_tui.display_text import when as show_when
 from portal_tui.screens.base import MenuScreen
 from portal_tui.widgets.result_table import Column, ResultTable
 
@@ -39,9 +40,8 @@ def status_words(status: str) -> str:
     return STATUS_WORDS.get(status, status)
 
 
-def when(value: object) -> str:
-    """`11/23/2026 14:05`."""
-    return f"{value:%m/%d/%Y %H:%M}"
+when = show_when
+"""`11/23/2026 14:05 CST` on the payer's clock (the thread screen uses it too)."""
 
 
 THREAD_COLUMNS: list[Column[ThreadSummary]] = [
@@ -49,7 +49,7 @@ THREAD_COLUMNS: list[Column[ThreadSummary]] = [
     Column("Reference", 15, lambda t: t.reference),
     Column("Subject", 0, lambda t: one_line(t.subject)),
     Column("Status", 21, lambda t: status_words(t.status)),
-    Column("Last activity", 16, lambda t: when(t.last_post_at)),
+    Column("Last activity", 20, lambda t: when(t.last_post_at)),
 ]
 
 QUEUE_COLUMNS: list[Column[ThreadSummary]] = [
@@ -57,7 +57,7 @@ QUEUE_COLUMNS: list[Column[ThreadSummary]] = [
     Column("Reference", 15, lambda t: t.reference),
     Column("Organization", 20, lambda t: one_line(t.organization)),
     Column("Subject", 0, lambda t: one_line(t.subject)),
-    Column("Waiting since", 16, lambda t: when(t.waiting_since or t.last_post_at)),
+    Column("Waiting since", 20, lambda t: when(t.waiting_since or t.last_post_at)),
 ]
 
 
@@ -192,7 +192,7 @@ class MessagesScreen(MenuScreen):
                     self.current_filter(), after=after, limit=PAGE_SIZE
                 )
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.report(error)
             return
         table.append_page(page.items, page.next_cursor, page.total)

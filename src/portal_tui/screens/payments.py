@@ -88,11 +88,11 @@ class PaymentSearchScreen(MenuScreen):
     def compose_content(self) -> ComposeResult:
         yield Static("Payments", classes="screen-title")
         with Horizontal(classes="field-row"):
-            yield from field("Payment", "payment-number", "EFT000001524", 14)
-            yield from field("TIN", "tin", "46-1234567", 12)
+            yield from field("Payment", "payment-number", "payment no.", 14)
+            yield from field("TIN", "tin", "9-digit TIN", 12)
         with Horizontal(classes="field-row"):
-            yield from field("Paid from", "paid-from", "2026-10-01", 12)
-            yield from field("to", "paid-to", "today", 12)
+            yield from field("Paid from", "paid-from", "YYYY-MM-DD", 12)
+            yield from field("to", "paid-to", "YYYY-MM-DD", 12)
         yield Static("", id="payments-message", markup=False)
         yield ResultTable["PaymentSummary"](
             PAYMENT_COLUMNS,
@@ -225,7 +225,7 @@ class PaymentDetailScreen(MenuScreen):
         try:
             self.payment = await self.client.get_payment(self.payment_number)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.query_one("#eop-facts", Static).update(printable(error.message))
             end_if_expired(self, error)
             return

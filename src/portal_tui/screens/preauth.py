@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import printable
+from portal_tui.display_text import printable, when
 from portal_tui.screens.base import MenuScreen
 from portal_tui.screens.members import end_if_expired
 from portal_tui.widgets.result_table import Column, ResultTable
@@ -63,7 +63,7 @@ def clock_text(summary: PreauthSummary) -> str:
     if summary.status in ("submitted", "pended") and summary.time_left_text:
         return summary.time_left_text
     if summary.status == "draft" and summary.draft_expires_at is not None:
-        return f"draft, ends {summary.draft_expires_at:%m/%d}"
+        return f"draft, ends {when(summary.draft_expires_at, 'day')[:5]}"
     return ""
 
 
@@ -167,9 +167,9 @@ class PreauthListScreen(MenuScreen):
     def compose_content(self) -> ComposeResult:
         yield Static("Preauthorizations", id="preauth-title", classes="screen-title")
         with Horizontal(classes="field-row"):
-            yield from field("Number", "pa-number", "PA-2026-000123", 16)
-            yield from field("Member", "pa-member", "NW100000007", 13)
-            yield from field("TIN", "pa-tin", "46-1234567", 12)
+            yield from field("Number", "pa-number", "PA-YYYY-NNNNNN", 16)
+            yield from field("Member", "pa-member", "member ID", 13)
+            yield from field("TIN", "pa-tin", "9-digit TIN", 12)
         with Horizontal(classes="field-row"):
             yield Label("Status", classes="field-label")
             yield Select[str](STATUS_CHOICES, prompt="any", id="pa-status", compact=True)
@@ -178,6 +178,7 @@ class PreauthListScreen(MenuScreen):
             PREAUTH_COLUMNS,
             key=lambda p: p.number,
             empty_text="No request matches.",
+            before_text="Search by request number, member or Tax ID, or pick a status.",
             id="preauth-table",
         )
 
@@ -304,7 +305,7 @@ class PreauthListScreen(MenuScreen):
                     return
                 page = await self.client.list_preauths(query, after=after, limit=PAGE_SIZE)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.say(error.message, error=True)
             end_if_expired(self, error)
             return

@@ -7,7 +7,6 @@ decides it (from the queue, the next request follows)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -19,7 +18,7 @@ from textual.widgets import LoadingIndicator, Static
 from portal_core.errors import PortalError, SessionExpired
 from portal_core.rules.identifiers import format_tin
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import printable
+from portal_tui.display_text import printable, when
 from portal_tui.screens.base import MenuScreen
 from portal_tui.widgets.result_table import Column, ResultTable
 
@@ -31,17 +30,9 @@ QUEUE_LOOKAHEAD = 5
 """Queue rows fetched to find the next request after a decision."""
 
 LETTER_COLUMNS: list[Column[DocumentSummary]] = [
-    Column("Filed", 16, lambda d: f"{d.created_at:%m/%d/%Y %H:%M}"),
+    Column("Filed", 20, lambda d: when(d.created_at)),
     Column("Letter", 0, lambda d: d.file_name),
 ]
-
-
-def when(moment: datetime | None) -> str:
-    """`11/23/2026 14:05 UTC`, or empty."""
-    if moment is None:
-        return ""
-    zone = f" {moment.tzname()}" if moment.tzinfo is not None else ""
-    return f"{moment:%m/%d/%Y %H:%M}{zone}"
 
 
 def status_words(status: str) -> str:

@@ -23,7 +23,7 @@ from textual.widgets import Input, Label, LoadingIndicator, Select, Static
 from portal_core.errors import PortalError, SessionExpired
 from portal_core.rules.identifiers import format_tin
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import plain_label, printable
+from portal_tui.display_text import plain_label, printable, when
 from portal_tui.screens.base import MenuScreen
 
 if TYPE_CHECKING:
@@ -528,7 +528,7 @@ class PreauthFormScreen(MenuScreen):
             self.show_files(saved)
             if not submit:
                 expires = saved.draft_expires_at
-                until = f" until {expires:%m/%d/%Y %H:%M}" if expires else ""
+                until = f" until {when(expires)}" if expires else ""
                 self.say(f"Draft {saved.number} saved; it is kept{until}. f9 submits it.")
                 return
             try:

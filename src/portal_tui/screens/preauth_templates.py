@@ -181,7 +181,7 @@ class PreauthTemplatesScreen(MenuScreen):
         try:
             templates = await self.client.preauth_templates()
         except PortalError as error:
-            self.table.stop_loading()
+            self.table.show_error(error.message)
             self.fail(error)
             return
         self.templates = templates

@@ -121,11 +121,11 @@ class ProfileUpdateFormScreen(MenuScreen):
                     yield Select[int](choices, value=NEW_LOCATION, allow_blank=False,
                                       id="change-location-id", compact=True)  # fmt: skip
                 with Horizontal(classes="field-row"):
-                    yield from field("Address", "change-address", "310 Main St", 30)
-                    yield from field("City", "change-city", "Champaign", 16)
+                    yield from field("Address", "change-address", "street address", 30)
+                    yield from field("City", "change-city", "city", 16)
                 with Horizontal(classes="field-row"):
-                    yield from field("State", "change-state", "IL", 5)
-                    yield from field("ZIP", "change-zip", "61820", 11)
+                    yield from field("State", "change-state", "ST", 5)
+                    yield from field("ZIP", "change-zip", "ZIP", 11)
                     yield from field("Phone", "change-location-phone", "optional", 14)
                     yield Checkbox("Primary", id="change-primary", compact=True)
             with Horizontal(classes="field-row"):

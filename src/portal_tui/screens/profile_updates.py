@@ -14,7 +14,7 @@ from textual.widgets import LoadingIndicator, Static
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import printable
+from portal_tui.display_text import printable, when
 from portal_tui.screens.base import MenuScreen
 from portal_tui.screens.members import end_if_expired
 from portal_tui.widgets.result_table import Column, ResultTable
@@ -34,7 +34,7 @@ STATUS_WORDS = {
 
 REQUEST_COLUMNS: list[Column[ProfileUpdateRequest]] = [
     Column("#", 5, lambda r: str(r.id)),
-    Column("Received", 10, lambda r: f"{r.requested_at:%m/%d/%Y}"),
+    Column("Received", 10, lambda r: when(r.requested_at, "day")),
     Column("Provider", 0, lambda r: r.provider_name),
     Column("Fields", 22, lambda r: ", ".join(c.label for c in r.changes)),
     Column("Status", 15, lambda r: STATUS_WORDS.get(r.status, r.status)),
@@ -55,7 +55,7 @@ def request_text(request: ProfileUpdateRequest) -> str:
     """A request as plain text: who, when, why, each field old → new, documents, decision."""
     lines = [
         f"{request.provider_name} · NPI {request.npi} · TIN {request.tin[:2]}-{request.tin[2:]}",
-        f"Requested by {request.requested_by} on {request.requested_at:%m/%d/%Y %H:%M} UTC",
+        f"Requested by {request.requested_by} on {when(request.requested_at)}",
         f"Status: {STATUS_WORDS.get(request.status, request.status)}",
         f"Reason: {request.reason}",
         "",
@@ -73,7 +73,7 @@ def request_text(request: ProfileUpdateRequest) -> str:
     if request.decided_at is not None:
         lines += [
             "",
-            f"Decided by {request.decided_by} on {request.decided_at:%m/%d/%Y %H:%M} UTC",
+            f"Decided by {request.decided_by} on {when(request.decided_at)}",
         ]
         if request.decision_note:
             lines.append(f"Note: {request.decision_note}")
@@ -163,7 +163,7 @@ class ProfileUpdatesScreen(MenuScreen):
         try:
             page = await self.client.profile_update_requests(status, after=after, limit=PAGE_SIZE)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             message.update(printable(error.message))
             end_if_expired(self, error)
             return

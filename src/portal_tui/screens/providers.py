@@ -88,13 +88,13 @@ class ProvidersScreen(MenuScreen):
     def compose_content(self) -> ComposeResult:
         yield Static("Provider directory", classes="screen-title")
         with Horizontal(classes="field-row"):
-            yield from field("NPI ", "provider-npi", "1234567893", 12)
-            yield from field("Name", "provider-name", "rivera", 18)
-            yield from field("Specialty", "provider-specialty", "family", 16)
+            yield from field("NPI ", "provider-npi", "10-digit NPI", 12)
+            yield from field("Name", "provider-name", "name", 18)
+            yield from field("Specialty", "provider-specialty", "specialty", 16)
         with Horizontal(classes="field-row"):
-            yield from field("City", "provider-city", "Springfield", 16)
-            yield from field("State", "provider-state", "IL", 5)
-            yield from field("ZIP", "provider-zip", "62701", 8)
+            yield from field("City", "provider-city", "city", 16)
+            yield from field("State", "provider-state", "ST", 5)
+            yield from field("ZIP", "provider-zip", "ZIP", 8)
         yield Static(
             "/ goes to the form; enter searches (empty lists everyone). f6 change requests.",
             id="providers-message",

@@ -12,9 +12,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import LoadingIndicator, Static
 
 from portal_core.errors import PortalError, SessionExpired
-from portal_tui.admission_text import local
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import printable
+from portal_tui.display_text import printable, when
 from portal_tui.screens.admissions import is_provider_side
 from portal_tui.screens.base import MenuScreen
 
@@ -33,7 +32,7 @@ def referral_text(referral: ReferralDetail) -> str:
         f"Specialist: {referral.specialist_npi} {referral.specialist_name}".rstrip(),
         "Diagnosis: " + ", ".join(referral.diagnosis_codes),
         f"TIN: {referral.tin}   Written by {referral.created_by_username} on "
-        f"{referral.created_at:%m/%d/%Y}",
+        + when(referral.created_at, "day"),
     ]
     if referral.reason:
         lines.append(f"Reason: {referral.reason}")
@@ -44,9 +43,7 @@ def referral_text(referral: ReferralDetail) -> str:
     lines += ["", "History:"]
     for event in referral.history:
         detail = f": {event.detail}" if event.detail else ""
-        lines.append(
-            f"  {local(event.at):%m/%d/%Y %H:%M}  {event.event} by {event.username}{detail}"
-        )
+        lines.append(f"  {when(event.at)}  {event.event} by {event.username}{detail}")
     return "\n".join(lines)
 
 

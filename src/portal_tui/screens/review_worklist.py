@@ -18,7 +18,7 @@ from textual.widgets import Input, ProgressBar, Select, Static
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import printable
+from portal_tui.display_text import printable, when
 from portal_tui.screens.base import MenuScreen
 from portal_tui.widgets.result_table import Column, ResultTable
 
@@ -64,9 +64,7 @@ ITEM_COLUMNS: list[Column[ReviewItem]] = [
     Column("Username", 14, lambda i: i.username),
     Column("Name", 0, lambda i: i.full_name),
     Column("Role", 11, lambda i: i.role.label),
-    Column(
-        "Last in", 10, lambda i: f"{i.last_sign_in_at:%m/%d/%Y}" if i.last_sign_in_at else "never"
-    ),
+    Column("Last in", 10, lambda i: when(i.last_sign_in_at, "day", missing="never")),
     Column("Flags", 13, lambda i: ", ".join(FLAG_LABELS.get(f.value, f.value) for f in i.flags)),
     Column("Decision", 11, decision_text),
 ]
@@ -231,7 +229,7 @@ class ReviewWorklistScreen(MenuScreen):
                 self.campaign.id, self.current_filter(), after=after, limit=PAGE_SIZE
             )
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.report(error)
             return
         table.append_page(page.items, page.next_cursor, page.total)

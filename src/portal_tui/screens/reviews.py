@@ -13,6 +13,7 @@ from textual.widgets import Static
 from portal_core.errors import PortalError
 from portal_core.rules.identifiers import format_tin
 from portal_tui.assets import stylesheet
+from portal_tui.display_text import when
 from portal_tui.messages import OpenReview
 from portal_tui.screens.base import MenuScreen
 from portal_tui.widgets.result_table import Column, ResultTable
@@ -31,7 +32,7 @@ def campaign_state(campaign: CampaignSummary) -> str:
 CAMPAIGN_COLUMNS: list[Column[CampaignSummary]] = [
     Column("TIN", 10, lambda c: format_tin(c.tin)),
     Column("Practice", 0, lambda c: c.tin_name),
-    Column("Opened", 10, lambda c: f"{c.opened_at:%m/%d/%Y}"),
+    Column("Opened", 10, lambda c: when(c.opened_at, "day")),
     Column("Due", 10, lambda c: f"{c.due_date:%m/%d/%Y}"),
     Column("Decided", 13, lambda c: f"{c.decided:,} of {c.total:,}"),
     Column("State", 10, campaign_state),
@@ -108,7 +109,7 @@ class ReviewsScreen(MenuScreen):
                     account.active_tin if account else None
                 )
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.report(error)
             return
         table.append_page(campaigns, None, len(campaigns))

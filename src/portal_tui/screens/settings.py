@@ -16,7 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from portal_core.errors import PortalError, SessionExpired
 from portal_core.rules.identifiers import format_tin
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import plain_label, printable
+from portal_tui.display_text import plain_label, printable, when
 from portal_tui.messages import AccountChanged
 from portal_tui.screens.base import MenuScreen
 
@@ -97,9 +97,7 @@ class SettingsScreen(MenuScreen):
                 yield Static("", classes="answer", id="ans-password", markup=False)
             with Vertical(classes="section", id="sec-totp"):
                 yield Static("Two-step sign-in (authenticator app)", classes="section-title")
-                yield Static(
-                    "On." if account.totp_enabled else "Off.", id="totp-state", markup=False
-                )
+                yield Static(totp_state(account), id="totp-state", markup=False)
                 yield Button("Set up an authenticator app", id="totp-begin")
                 yield Static("", id="totp-secret", markup=False)
                 yield Input(id="totp-code", placeholder="6-digit code from the app")
@@ -184,9 +182,13 @@ class SettingsScreen(MenuScreen):
             )
             self.handovers = await self.client.pending_handovers()
             mails = await self.client.outbox(limit=10)
+            fresh = await self.client.account()
         except PortalError as error:
             self.report(error)
             return
+        if fresh != account:
+            # A handover answered meanwhile (by either side) changes the role the bar shows.
+            self.post_message(AccountChanged(fresh))
         self.query_one("#admins", Static).update(
             "\n".join(printable(f"{a.full_name} ({a.username}) {a.email}") for a in admins)
             or "No administrator is recorded for this TIN."
@@ -200,7 +202,7 @@ class SettingsScreen(MenuScreen):
         )
         self.query_one("#outbox", Static).update(
             "\n\n".join(
-                printable(f"{m.created_at:%m/%d %H:%M}  {m.subject}\n{m.body}") for m in mails
+                printable(f"{when(m.created_at, 'short')}  {m.subject}\n{m.body}") for m in mails
             )
             or "No mail."
         )
@@ -350,15 +352,30 @@ class SettingsScreen(MenuScreen):
     @on(Button.Pressed, "#totp-confirm")
     def _totp_confirm(self) -> None:
         code = self.value("totp-code").replace(" ", "")
-        self.call(
-            "ans-totp", lambda: self.client.confirm_totp_enrollment(code), "Two-step sign-in is on."
-        )
+
+        async def confirm() -> Account:
+            await self.client.confirm_totp_enrollment(code)
+            return await self.client.account()
+
+        self.call("ans-totp", confirm, self._totp_changed)
 
     @on(Button.Pressed, "#totp-remove")
     def _totp_remove(self) -> None:
         password = self.query_one("#totp-password", Input).value
         self.query_one("#totp-password", Input).value = ""
-        self.call("ans-totp", lambda: self.client.remove_totp(password), "Two-step sign-in is off.")
+
+        async def remove() -> Account:
+            await self.client.remove_totp(password)
+            return await self.client.account()
+
+        self.call("ans-totp", remove, self._totp_changed)
+
+    def _totp_changed(self, account: Account) -> str:
+        """Show the two-step state the server now has (the answer says it too)."""
+        self.query_one("#totp-state", Static).update(totp_state(account))
+        self.query_one("#totp-secret", Static).update("")
+        self.query_one("#totp-code", Input).value = ""
+        return f"Two-step sign-in is {'on' if account.totp_enabled else 'off'}."
 
     # -- other TINs and accounts ------------------------------------------------------------------
     @on(Button.Pressed, "#add-tin-go")
@@ -427,11 +444,22 @@ class SettingsScreen(MenuScreen):
             self.query_one("#ans-handover", Static).update("No offer waits for your answer.")
             return
         offer_id = offers[0].id
-        self.call(
-            "ans-handover",
-            lambda: self.client.answer_admin_handover(offer_id, accept),
-            "Accepted: you are now an administrator." if accept else "Declined.",
-        )
+
+        async def answer() -> Account:
+            # The role changes with the answer: the account (status bar, menus) is fetched anew.
+            await self.client.answer_admin_handover(offer_id, accept)
+            return await self.client.account()
+
+        def answered(_: Account) -> str:
+            self.load()
+            return "Accepted: you are now an administrator." if accept else "Declined."
+
+        self.call("ans-handover", answer, answered)
+
+
+def totp_state(account: Account) -> str:
+    """Whether two-step sign-in is on, as the section's first line says it."""
+    return "On." if account.totp_enabled else "Off."
 
 
 def email_state(account: Account) -> str:

@@ -13,7 +13,7 @@ from textual.widgets import LoadingIndicator, Static
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
-from portal_tui.display_text import printable
+from portal_tui.display_text import printable, when
 from portal_tui.screens.base import MenuScreen
 
 if TYPE_CHECKING:
@@ -108,9 +108,11 @@ class UserDetailScreen(MenuScreen):
 
     def _show(self, user: UserDetail) -> None:
         from portal_core.rules.identifiers import format_tin
+        from portal_tui.screens.users import standing_word
 
         self.query_one("#user-title", Static).update(printable(f"User {user.username}"))
-        state = str(user.status) + (", locked after failed sign-ins" if user.locked else "")
+        locked = ", locked after failed sign-ins" if user.locked else ""
+        state = standing_word(user.status) + locked
         facts = [
             f"Name          {user.full_name}",
             f"Username      {user.username}",
@@ -120,7 +122,7 @@ class UserDetailScreen(MenuScreen):
             f"Phone         {user.phone or '—'}",
             f"Status        {state}",
             f"Two-step      {'on' if user.totp_enabled else 'off'}",
-            f"Last sign-in  {user.last_sign_in_at:%m/%d/%Y %H:%M}"
+            f"Last sign-in  {when(user.last_sign_in_at)}"
             if user.last_sign_in_at
             else "Last sign-in  never",
         ]
@@ -130,7 +132,8 @@ class UserDetailScreen(MenuScreen):
         roles = ["", "Roles"]
         for role in user.roles:
             roles.append(
-                f"  {format_tin(role.tin)}  {role.tin_name}: {role.role.label} ({role.status})"
+                f"  {format_tin(role.tin)}  {role.tin_name}: {role.role.label}"
+                f" ({standing_word(role.status)})"
             )
             roles.append(
                 "      affiliated with: " + (", ".join(role.affiliations) or "no providers")

@@ -3,6 +3,7 @@ one."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -13,6 +14,7 @@ from textual.widgets import Input, Select, Static
 
 from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
+from portal_tui.display_text import when
 from portal_tui.messages import OpenUser
 from portal_tui.screens.base import MenuScreen
 from portal_tui.widgets.result_table import Column, ResultTable
@@ -32,6 +34,17 @@ STATUS_CHOICES = [
 ]
 
 
+STANDING_WORDS = {"removed": "deactivated"}
+"""A user's or role's stored status in the one word every screen shows: a role removed at a TIN
+is "deactivated" there, as the action that removes it is named (list, detail and filter alike)."""
+
+
+def standing_word(status: object) -> str:
+    """A user's or role's status in the screens' word (`removed` → `deactivated`)."""
+    text = str(getattr(status, "value", status))
+    return STANDING_WORDS.get(text, text)
+
+
 def user_status(user: UserSummary) -> str:
     """One word for where a user stands at the TIN."""
     if user.role_status == "pending":
@@ -39,13 +52,13 @@ def user_status(user: UserSummary) -> str:
     if user.locked:
         return "locked"
     if user.role_status == "removed":
-        return "removed"
-    return str(user.status)
+        return standing_word(user.role_status)
+    return standing_word(user.status)
 
 
-def short_date(value: object) -> str:
-    """`11/23/2026`, or `never` for no date."""
-    return f"{value:%m/%d/%Y}" if value is not None else "never"
+def short_date(value: datetime | None) -> str:
+    """`11/23/2026` (the payer's day), or `never` for no date."""
+    return when(value, "day", missing="never")
 
 
 USER_COLUMNS: list[Column[UserSummary]] = [
@@ -149,7 +162,7 @@ class UsersScreen(MenuScreen):
         try:
             page = await self.client.list_users(self.current_filter(), after=after, limit=PAGE_SIZE)
         except PortalError as error:
-            table.stop_loading()
+            table.show_error(error.message)
             self.report(error)
             return
         table.append_page(page.items, page.next_cursor, page.total)

@@ -118,7 +118,7 @@ def show(context: CliContext, number: str, output_format: str) -> None:
 
     admission = context.as_user(work)
     if output_format == "json":
-        emit_json(admission.model_dump(mode="json"))
+        emit_json(admission.model_dump())
         return
     emit([admission.model_dump()], ADMISSION_COLUMNS, output_format)
     if output_format == "table":

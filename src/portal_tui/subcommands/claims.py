@@ -92,7 +92,7 @@ def show(context: CliContext, claim_number: str, output_format: str) -> None:
 
     claim = context.as_user(work)
     if output_format == "json":
-        emit_json(claim.model_dump(mode="json"))
+        emit_json(claim.model_dump())
         return
     emit([claim.model_dump()], CLAIM_COLUMNS, output_format)
     if output_format == "table":

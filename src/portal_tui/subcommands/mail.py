@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from portal_core.rules.local_time import payer_time
 from portal_tui.subcommands.context import CliContext
 from portal_tui.subcommands.output import echo, emit, format_option, say
 
@@ -58,8 +59,8 @@ def outbox(
     if not rows:
         say("The outbox is empty.")
     for row in rows:
-        sent = f"sent {row['sent_at']:%Y-%m-%d %H:%M}" if row["sent_at"] else "not sent"
-        echo(f"#{row['id']}  {row['created_at']:%Y-%m-%d %H:%M}  {sent}")
+        sent = f"sent {payer_time(row['sent_at'])}" if row["sent_at"] else "not sent"
+        echo(f"#{row['id']}  {payer_time(row['created_at'])}  {sent}")
         echo(f"To: {row['to_address']}\nSubject: {row['subject']}\n")
         echo(row["body"].rstrip("\n"))
         echo("-" * 72)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from portal_core.rules.local_time import payer_time
 from portal_tui.subcommands.context import CliContext
 from portal_tui.subcommands.output import echo, emit, emit_json, format_option, say
 
@@ -103,7 +104,7 @@ def show(context: CliContext, reference: str, lookup: bool, output_format: str) 
 
     thread, caller = context.as_user(work)
     if output_format == "json":
-        emit_json({**thread.model_dump(mode="json"), **caller})
+        emit_json({**thread.model_dump(), **caller})
         return
     emit([thread.model_dump()], THREAD_COLUMNS, output_format)
     if output_format == "table" and caller:
@@ -117,7 +118,7 @@ def show(context: CliContext, reference: str, lookup: bool, output_format: str) 
         echo()
         for post in thread.posts:
             side = "payer" if post.payer_side else "provider"
-            when = f"{post.created_at:%Y-%m-%d %H:%M}"
+            when = payer_time(post.created_at)
             echo(f"--- {when} {post.author_name} ({side})")
             echo(post.body)
             for a in post.attachments:

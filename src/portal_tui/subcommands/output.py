@@ -6,6 +6,10 @@ write the clipboard, plant a link). So every subcommand prints through this modu
 module alone makes the text inert: control characters are shown as `\\xNN`
 (`portal_core.rules.inert_text`), table cells kept on one line, JSON written as ASCII (escapes
 only), CSV cells neutralized for spreadsheets too (`portal_core.rules.csv_cells`).
+
+Times follow the one rule of `portal_core.rules.local_time`: a table shows them on the payer's
+clock with the zone (`12/03/2026 21:46 CST`); JSON and CSV, read by programs, carry ISO 8601 on
+that clock with its offset (`2026-12-03T21:46:00-06:00`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import click
 
 from portal_core.rules.csv_cells import neutralize_cell
 from portal_core.rules.inert_text import visible, visible_line
+from portal_core.rules.local_time import iso_time, payer_time
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,13 +46,13 @@ def format_option() -> Callable[[F], F]:
     )
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, *, for_program: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return iso_time(value) if for_program else payer_time(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bool):
@@ -58,8 +63,14 @@ def _text(value: Any) -> str:
 def _json_value(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return iso_time(value)
+    if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Mapping):
+        return {key: _json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(item) for item in value]
     return value
 
 
@@ -72,7 +83,7 @@ def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], output_for
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([neutralize_cell(_text(row.get(c))) for c in columns])
+            writer.writerow([neutralize_cell(_text(row.get(c), for_program=True)) for c in columns])
         return buffer.getvalue()
     cells = [[visible_line(_text(row.get(c))) for c in columns] for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
@@ -84,7 +95,7 @@ def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], output_for
 def json_text(data: Any) -> str:
     """`data` as indented JSON in ASCII: every control or non-ASCII character is a `\\u` escape,
     so the text is inert on a terminal and still the same data to a JSON reader."""
-    return json.dumps(data, indent=2, default=str, ensure_ascii=True) + "\n"
+    return json.dumps(_json_value(data), indent=2, default=str, ensure_ascii=True) + "\n"
 
 
 def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], output_format: str) -> None:

@@ -211,7 +211,7 @@ def template_show(context: CliContext, template_id: str) -> None:
         return await client.get_preauth_template(template_id)
 
     template = context.as_user(work)
-    emit_json(template.model_dump(mode="json"))
+    emit_json(template.model_dump())
 
 
 @template_group.command("save")

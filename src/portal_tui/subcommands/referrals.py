@@ -85,7 +85,7 @@ def show(context: CliContext, number: str, output_format: str) -> None:
 
     referral = context.as_user(work)
     if output_format == "json":
-        emit_json(referral.model_dump(mode="json"))
+        emit_json(referral.model_dump())
         return
     emit([referral.model_dump()], REFERRAL_COLUMNS, output_format)
     if output_format == "table":

@@ -4,6 +4,14 @@ over keyset-paged fetches.
 The table never calls the client (attributes down, messages up): it posts `NeedMore` when the cursor
 nears the end of what it holds, and the screen answers with `append_page`. The first page shows at
 once; a status line at the bottom gives the position, the count, the selection and "Loading…".
+
+Before the first search the table says what to do (`before_text`, the screen's words); a search
+that finds nothing says `empty_text`; a refused search shows its error in place of the rows
+(`show_error`).
+
+Columns fit their content: a column of fixed width (numbers, money, ids, dates, codes, statuses) is
+never narrower than its title nor than its widest value held, so "$11,455,791.00" is never cut; the
+flexible columns (names, subjects) take what is left, down to their title's width.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -44,7 +52,9 @@ PREFETCH_ROWS = 50
 
 @dataclass(frozen=True)
 class Column(Generic[RowT]):
-    """One column: a title, a width in cells (0 shares what is left) and how to show a row."""
+    """One column: a title, a width in cells (0 shares what is left) and how to show a row.
+
+    A fixed `width` is the least the column takes: it grows to its title and its widest value."""
 
     title: str
     width: int
@@ -150,6 +160,7 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         selectable: bool = False,
         openable: bool = True,
         empty_text: str = "Nothing to show.",
+        before_text: str | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -163,6 +174,14 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         """Whether enter opens a row."""
         self.empty_text = empty_text
         """What the table says when nothing matches."""
+        self.before_text = before_text
+        """What the table says before the first search (what to search by); None: `empty_text`."""
+        self.searched = False
+        """Whether a search was started (`reset`): before it the table says `before_text`."""
+        self.error_text: str | None = None
+        """Why the last search was refused, shown in place of the rows (`show_error`)."""
+        self._widest: list[int] = [0] * len(self.columns)
+        """The widest value of each column among the rows held (its least width)."""
         self.rows: list[RowT] = []
         """The rows held so far."""
         self.selected: set[Hashable] = set()
@@ -188,6 +207,10 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         """Forget every row (a new filter); shows "Loading…" until the first page comes."""
         self.rows = []
         self._index = {}
+        self.searched = True
+        self.error_text = None
+        self._widest = [0] * len(self.columns)
+        self._widths_for = (-1, [])
         self.selected.clear()
         self.total = None
         self.next_cursor = None
@@ -202,9 +225,12 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         self, items: Iterable[RowT], next_cursor: str | None, total: int | None
     ) -> None:
         """Add a fetched page after the rows held."""
+        added = []
         for item in items:
             self._index[self.row_key(item)] = len(self.rows)
             self.rows.append(item)
+            added.append(item)
+        self._measure(added)
         self.next_cursor = next_cursor
         if total is not None:
             self.total = total
@@ -221,13 +247,16 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
     def set_columns(self, columns: Sequence[Column[RowT]]) -> None:
         """Show other columns (a report run with the columns it chose)."""
         self.columns = list(columns)
+        self._widest = [0] * len(self.columns)
+        self._measure(self.rows)
         self._widths_for = (-1, [])
         self.refresh()
 
     def show_sort(self, title: str | None, descending: bool = True) -> None:
         """Mark the column titled `title` as the order (▼ descending, ▲ ascending), or none."""
         self.sort_mark = None if title is None else (title, descending)
-        self.refresh(Region(0, 0, self.size.width, 1))
+        self._widths_for = (-1, [])
+        self.refresh()
 
     def stop_loading(self) -> None:
         """A fetch failed: stop saying "Loading…" (the screen shows why)."""
@@ -235,12 +264,44 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         self._pending_last = False
         self.refresh()
 
+    def show_error(self, message: str) -> None:
+        """A fetch was refused: stop loading and, when no row is held (the first page of a search),
+        show why in place of the rows. A later page's refusal keeps the rows held (the screen's
+        message line says why)."""
+        if not self.rows:
+            self.error_text = message
+        self.stop_loading()
+
+    @property
+    def placeholder_text(self) -> str:
+        """What the table says while it holds no row: the error, what to do, or no match."""
+        if self.error_text is not None:
+            return self.error_text
+        if not self.searched and self.before_text is not None:
+            return self.before_text
+        return self.empty_text
+
+    def _measure(self, rows: Iterable[RowT]) -> None:
+        """Widen the fixed columns' least widths to the values of `rows`."""
+        widest = self._widest
+        changed = False
+        for row in rows:
+            for i, column in enumerate(self.columns):
+                if column.width:
+                    size = cell_len(one_line(column.value(row)))
+                    if size > widest[i]:
+                        widest[i] = size
+                        changed = True
+        if changed:
+            self._widths_for = (-1, [])
+
     def replace_rows(self, rows: Iterable[RowT]) -> None:
         """Put new versions of rows already held (after a decision), repainting only them."""
         for row in rows:
             index = self._index.get(self.row_key(row))
             if index is not None:
                 self.rows[index] = row
+                self._measure([row])
                 self._refresh_row(index)
 
     @property
@@ -270,14 +331,24 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         self._sync_size()
 
     def _widths(self, width: int) -> list[int]:
+        """Each column's cells: a fixed column its width, grown to its title (with the sort mark)
+        and its widest value; the flexible ones share what is left, each at least its title."""
         known_width, widths = self._widths_for
         if known_width == width:
             return widths
         mark = 2 if self.selectable else 0
-        fixed = sum(c.width + 1 for c in self.columns if c.width) + mark
-        flexible = [c for c in self.columns if not c.width]
-        share = max((width - fixed - len(flexible)) // len(flexible), 4) if flexible else 0
-        widths = [c.width or share for c in self.columns]
+        titles = [cell_len(self._title(c.title)) for c in self.columns]
+        widths = [
+            max(c.width, titles[i], self._widest[i]) if c.width else 0
+            for i, c in enumerate(self.columns)
+        ]
+        flexible = [i for i, c in enumerate(self.columns) if not c.width]
+        if flexible:
+            left = width - mark - sum(widths) - (len(self.columns) - 1)
+            share = left // len(flexible)
+            extra = left - share * len(flexible)
+            for n, i in enumerate(flexible):
+                widths[i] = max(share + (1 if n < extra else 0), titles[i], 4)
         self._widths_for = (width, widths)
         return widths
 
@@ -344,7 +415,8 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         index = self.scroll_offset.y + y - 1
         if index >= len(self.rows):
             if index == 0 and not self.fetching:
-                return Strip([Segment(set_cell_size(" " + self.empty_text, width), base)])
+                text = one_line(self.placeholder_text)
+                return Strip([Segment(set_cell_size(" " + text, width), base)])
             return Strip.blank(width, base)
         row = self.rows[index]
         selected = self.row_key(row) in self.selected
@@ -362,7 +434,11 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         """Position, count, selection and loading, in words."""
         held = len(self.rows)
         if held == 0:
-            return "Loading…" if self.fetching else "No rows"
+            if self.fetching:
+                return "Loading…"
+            if self.error_text is not None:
+                return "Search refused"
+            return "No rows" if self.searched or self.before_text is None else "Not searched yet"
         count = (
             f"{self.total:,}"
             if self.total is not None
