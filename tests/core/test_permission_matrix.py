@@ -114,6 +114,11 @@ METHOD_ACTIONS: dict[str, tuple[Action, bool, Call]] = {
         lambda c, w: c.confirm_totp_enrollment("000000"),
     ),
     "remove_totp": (Action.OWN_ACCOUNT, False, lambda c, w: c.remove_totp(DEMO_PASSWORD)),
+    "regenerate_recovery_codes": (
+        Action.OWN_ACCOUNT,
+        False,
+        lambda c, w: c.regenerate_recovery_codes(DEMO_PASSWORD),
+    ),
     "update_settings": (
         Action.OWN_ACCOUNT,
         False,

@@ -3,6 +3,7 @@ manages my access, the administrator handover; and TIN names in Selects shown as
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pyotp
@@ -104,6 +105,70 @@ async def test_totp_enrollment_refuses_a_wrong_code_then_turns_on(
         fill(app.screen, **{"totp-code": right})
         assert await press_and_wait(pilot, "totp-confirm", "ans-totp") == "Two-step sign-in is on."
         assert user_value(services, "ada.admin", "totp_enabled") is True
+        assert answer(app, "totp-state") == "On. 10 recovery codes left."
+
+
+def qr_modules(app: PortalApp) -> str:
+    return str(app.screen.query_one("#totp-qr", Static).render())
+
+
+async def test_totp_set_up_shows_a_qr_code_and_recovery_codes_once(
+    make_app, practice: Practice, services: Services, clock: SettableClock
+):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_settings(pilot)
+        assert not app.screen.query_one("#totp-qr").display
+        await press_and_wait(pilot, "totp-begin", "ans-totp")
+        # The otpauth URI drawn in half blocks, dark on light, and the secret in text beside it.
+        qr = app.screen.query_one("#totp-qr", Static)
+        assert qr.display
+        lines = qr_modules(app).splitlines()
+        assert len(lines) >= 12 and {len(line) for line in lines} == {len(lines[0])}
+        assert set("".join(lines)) <= set(" ▀▄█") and "█" in "".join(lines)
+        # In view, dark on light whatever the theme: the drawn blocks are black on white.
+        await settle(pilot, lambda: "█" in screen_text(app))
+        drawn = [
+            segment.style
+            for strip in app.screen._compositor.render_strips()
+            for segment in strip
+            if "█" in segment.text
+        ]
+        assert drawn and all(
+            style is not None
+            and style.color is not None
+            and style.color.triplet == (0, 0, 0)
+            and style.bgcolor is not None
+            and style.bgcolor.triplet == (255, 255, 255)
+            for style in drawn
+        )
+        secret = user_value(services, "ada.admin", "totp_secret")
+        assert f"Secret: {secret}" in answer(app, "totp-secret")
+
+        fill(app.screen, **{"totp-code": pyotp.TOTP(secret).at(clock.now())})
+        await press_and_wait(pilot, "totp-confirm", "ans-totp")
+        shown_text = answer(app, "totp-recovery")
+        codes = re.findall(r"\b[a-z2-9]{5}-[a-z2-9]{5}\b", shown_text)
+        assert len(codes) == 10 and "shown only this once" in shown_text
+        # The set-up is over: the QR code and the secret are gone.
+        assert not app.screen.query_one("#totp-qr").display
+        assert secret not in screen_text(app)
+
+        # Shown once: back in Settings later, no code is on the screen.
+        await app.action_menu("home")
+        await settle(pilot, lambda: app.current_mode == "home")
+        await pilot.press("f4")
+        await settle(pilot, lambda: app.current_mode == "settings")
+        await settle(pilot, lambda: answer(app, "admins") != "")
+        assert answer(app, "totp-recovery") == ""
+        assert answer(app, "totp-state") == "On. 10 recovery codes left."
+
+        # A new set needs the password and voids the old one.
+        fill(app.screen, **{"totp-password": PASSWORD})
+        said = await press_and_wait(pilot, "totp-recovery-new", "ans-totp")
+        assert "New recovery codes" in said
+        fresh = re.findall(r"\b[a-z2-9]{5}-[a-z2-9]{5}\b", answer(app, "totp-recovery"))
+        assert len(fresh) == 10 and set(fresh).isdisjoint(codes)
 
 
 async def test_default_tin_is_saved_and_tin_names_show_as_typed(

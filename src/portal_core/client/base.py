@@ -56,6 +56,7 @@ from portal_core.models.identity import (
     Notification,
     OutboxMail,
     ProviderBrief,
+    RecoveryCodes,
     Registration,
     RegistrationOutcome,
     RegistrationProof,
@@ -189,12 +190,16 @@ class PortalClient(ABC):
         """A new TOTP secret to add to an authenticator app."""
 
     @abstractmethod
-    async def confirm_totp_enrollment(self, code: str) -> None:
-        """Turn TOTP on with a code from the app."""
+    async def confirm_totp_enrollment(self, code: str) -> RecoveryCodes:
+        """Turn TOTP on with a code from the app; answers its recovery codes (shown once)."""
 
     @abstractmethod
     async def remove_totp(self, password: str) -> None:
         """Turn TOTP off (needs the password; refused while the password is under 15 characters)."""
+
+    @abstractmethod
+    async def regenerate_recovery_codes(self, password: str) -> RecoveryCodes:
+        """A new set of recovery codes (needs the password); the old set stops working."""
 
     @abstractmethod
     async def update_settings(self, changes: AccountSettings) -> Account:

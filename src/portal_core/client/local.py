@@ -60,6 +60,7 @@ from portal_core.models.identity import (
     OutboxMail,
     Principal,
     ProviderBrief,
+    RecoveryCodes,
     Registration,
     RegistrationOutcome,
     RegistrationProof,
@@ -211,11 +212,18 @@ class LocalClient(PortalClient):
     async def begin_totp_enrollment(self) -> TotpEnrollment:
         return await self._as_user(self.services.identity.begin_totp_enrollment)
 
-    async def confirm_totp_enrollment(self, code: str) -> None:
-        await self._as_user(lambda p: self.services.identity.confirm_totp_enrollment(p, code))
+    async def confirm_totp_enrollment(self, code: str) -> RecoveryCodes:
+        return await self._as_user(
+            lambda p: self.services.identity.confirm_totp_enrollment(p, code)
+        )
 
     async def remove_totp(self, password: str) -> None:
         await self._as_user(lambda p: self.services.identity.remove_totp(p, password))
+
+    async def regenerate_recovery_codes(self, password: str) -> RecoveryCodes:
+        return await self._as_user(
+            lambda p: self.services.identity.regenerate_recovery_codes(p, password)
+        )
 
     async def update_settings(self, changes: AccountSettings) -> Account:
         return await self._as_user(lambda p: self.services.identity.update_settings(p, changes))

@@ -41,6 +41,7 @@ from portal_core.models.identity import (
     Notification,
     OutboxMail,
     ProviderBrief,
+    RecoveryCodes,
     Registration,
     RegistrationOutcome,
     RegistrationProof,
@@ -260,11 +261,14 @@ class RemoteClient(PortalClient):
     async def begin_totp_enrollment(self) -> TotpEnrollment:
         return await self._call("begin_totp_enrollment", TotpEnrollment)
 
-    async def confirm_totp_enrollment(self, code: str) -> None:
-        await self._call_none("confirm_totp_enrollment", code=code)
+    async def confirm_totp_enrollment(self, code: str) -> RecoveryCodes:
+        return await self._call("confirm_totp_enrollment", RecoveryCodes, code=code)
 
     async def remove_totp(self, password: str) -> None:
         await self._call_none("remove_totp", password=password)
+
+    async def regenerate_recovery_codes(self, password: str) -> RecoveryCodes:
+        return await self._call("regenerate_recovery_codes", RecoveryCodes, password=password)
 
     async def update_settings(self, changes: AccountSettings) -> Account:
         return await self._call("update_settings", Account, changes=changes)
