@@ -216,6 +216,20 @@ def test_pending_and_deactivated_users_cannot_sign_in(
     assert wrong.value.message == BAD_CREDENTIALS
 
 
+def test_a_pending_registrant_is_told_which_tin_waits_and_since_when(
+    db: Database, identity: IdentityService, tins: None
+) -> None:
+    add_user(db, "some.user", Role.STAFF, TIN, status="pending", role_status="pending")
+    with pytest.raises(AuthenticationFailed) as right:
+        identity.sign_in("some.user", PASSWORD)
+    # Asked 11/01 00:00 UTC: 10/31 on the payer's calendar (America/Chicago).
+    assert "TIN 12-3456789" in right.value.message
+    assert "asked on 10/31/2026" in right.value.message
+    with pytest.raises(AuthenticationFailed) as wrong:
+        identity.sign_in("some.user", "wrong password here")
+    assert "12-3456789" not in wrong.value.message
+
+
 def test_user_without_any_active_role_cannot_sign_in(
     db: Database, identity: IdentityService, tins: None
 ) -> None:

@@ -10,7 +10,7 @@ import pyotp
 from sqlalchemy import insert, select
 from textual.widgets import Checkbox, Input, Select, Static
 
-from builders import PASSWORD, add_tin, add_user
+from builders import PASSWORD, add_tin, add_user, principal_for
 from portal_core.clock import SettableClock
 from portal_core.models.identity import Role
 from portal_core.services import Services
@@ -315,3 +315,35 @@ async def test_change_email_needs_the_code_mailed_to_the_new_address(
         assert said == "Your address is now ada@new.example."
         assert user_value(services, "ada.admin", "email") == "ada@new.example"
         assert "ada@new.example (confirmed)" in answer(app, "email-state")
+
+
+async def test_a_handover_offer_shows_under_needs_action_on_home(
+    make_app, practice: Practice, services: Services
+):
+    from portal_tui.screens.home import HomeScreen
+
+    offerer = principal_for(services.db, practice.admin_id)
+    services.handovers.offer_admin_handover(
+        offerer, practice.tin, practice.staff_ids[1], Role.STAFF
+    )
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot, "staff.02")
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        await settle(pilot, lambda: "offers you" in answer(app, "home-actions"))
+        assert (
+            "Ada Admin (ada.admin) offers you the administrator role for TIN 12-3456789"
+            in answer(app, "home-actions")
+        )
+        await pilot.press("h")
+        await settle(pilot, lambda: app.current_mode == "settings")
+        await settle(pilot, lambda: "Offer from ada.admin" in answer(app, "handovers"))
+
+    # The one who made the offer is not asked to answer it.
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot, "ada.admin")
+        await settle(pilot, lambda: answer(app, "home-actions") not in ("", "Loading…"))
+        await pilot.pause(0.2)
+        assert "offers you" not in answer(app, "home-actions")

@@ -55,6 +55,7 @@ from portal_core.models.identity import (
     UserStatus,
 )
 from portal_core.rules import totp
+from portal_core.rules.deadlines import PAYER_TIME_ZONE
 from portal_core.rules.identifiers import (
     format_tin,
     parse_email,
@@ -524,11 +525,11 @@ class IdentityService(IdentityArea):
                 detail={"reason": "legacy"},
             )
         if status == UserStatus.PENDING:
+            # Safe to tell: the password is right, so this is the registrant.
+            with self.db.read() as conn:
+                waiting = self._pending_requests(conn, user["id"])
             raise self._refuse(
-                AuthenticationFailed(
-                    "Your registration is waiting for approval by your organization's "
-                    "administrator."
-                ),
+                AuthenticationFailed(pending_words(waiting)),
                 _SIGN_IN_ACTION,
                 user=user,
                 record_kind="user",
@@ -650,6 +651,16 @@ class IdentityService(IdentityArea):
                 detail={"reason": "replayed_code"},
             )
         return step
+
+    def _pending_requests(self, conn: Connection, user_id: int) -> list[tuple[str, str, datetime]]:
+        """The user's requests waiting for approval: (TIN, its name, when asked), oldest first."""
+        rows = conn.execute(
+            select(user_roles.c.tin, tins.c.name, user_roles.c.created_at)
+            .join(tins, tins.c.tin == user_roles.c.tin)
+            .where(user_roles.c.user_id == user_id, user_roles.c.status == "pending")
+            .order_by(user_roles.c.created_at, user_roles.c.tin)
+        ).all()
+        return [(row.tin, row.name, row.created_at) for row in rows]
 
     def register(self, registration: Registration) -> RegistrationOutcome:
         """Register a new user for a TIN with proof of the relationship."""
@@ -1540,6 +1551,21 @@ class IdentityService(IdentityArea):
 
 TOUCH_EVERY = timedelta(seconds=30)
 """How often a session's idle clock is written (see `IdentityService.resolve`)."""
+
+
+def pending_words(waiting: list[tuple[str, str, datetime]]) -> str:
+    """What a pending registrant is told at sign-in: which TINs wait, since when (the payer's
+    calendar day)."""
+    if not waiting:
+        return "Your registration is waiting for approval by your organization's administrator."
+    asked = "; ".join(
+        f"TIN {format_tin(tin)} ({name}), asked on {when.astimezone(PAYER_TIME_ZONE):%m/%d/%Y}"
+        for tin, name, when in waiting
+    )
+    return (
+        f"Your registration is waiting for approval by the TIN's administrator: {asked}. "
+        "You can sign in once it is approved."
+    )
 
 
 def _session_timeout(session: RowMapping, now: datetime) -> SessionExpired | None:
