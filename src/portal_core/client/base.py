@@ -119,7 +119,14 @@ from portal_core.models.reviews import (
     ReviewItemFilter,
     SignOffResult,
 )
-from portal_core.models.users import ContactUpdate, NewUser, UserDetail, UserFilter, UserSummary
+from portal_core.models.users import (
+    ContactUpdate,
+    NewUser,
+    SignInEvent,
+    UserDetail,
+    UserFilter,
+    UserSummary,
+)
 
 
 class PortalClient(ABC):
@@ -271,6 +278,10 @@ class PortalClient(ABC):
     @abstractmethod
     async def get_user(self, user_id: int) -> UserDetail:
         """One user within the actor's scope."""
+
+    @abstractmethod
+    async def sign_in_history(self, user_id: int, limit: int = 20) -> list[SignInEvent]:
+        """A user's last sign-ins and failed or refused attempts, newest first (audited)."""
 
     @abstractmethod
     async def create_user(self, new_user: NewUser) -> UserDetail:

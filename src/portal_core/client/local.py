@@ -123,7 +123,14 @@ from portal_core.models.reviews import (
     ReviewItemFilter,
     SignOffResult,
 )
-from portal_core.models.users import ContactUpdate, NewUser, UserDetail, UserFilter, UserSummary
+from portal_core.models.users import (
+    ContactUpdate,
+    NewUser,
+    SignInEvent,
+    UserDetail,
+    UserFilter,
+    UserSummary,
+)
 from portal_core.services import Services
 from portal_core.services.audit import checkpoint_now
 
@@ -291,6 +298,9 @@ class LocalClient(PortalClient):
 
     async def get_user(self, user_id: int) -> UserDetail:
         return await self._as_user(lambda p: self.services.users.get_user(p, user_id))
+
+    async def sign_in_history(self, user_id: int, limit: int = 20) -> list[SignInEvent]:
+        return await self._as_user(lambda p: self.services.users.sign_in_history(p, user_id, limit))
 
     async def create_user(self, new_user: NewUser) -> UserDetail:
         return await self._as_user(lambda p: self.services.users.create_user(p, new_user))

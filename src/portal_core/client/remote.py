@@ -57,7 +57,14 @@ from portal_core.models.reviews import (
     ReviewItemFilter,
     SignOffResult,
 )
-from portal_core.models.users import ContactUpdate, NewUser, UserDetail, UserFilter, UserSummary
+from portal_core.models.users import (
+    ContactUpdate,
+    NewUser,
+    SignInEvent,
+    UserDetail,
+    UserFilter,
+    UserSummary,
+)
 
 if TYPE_CHECKING:
     # Imported when a client is made: `import httpx` also loads Rich (its command line), which
@@ -337,6 +344,9 @@ class RemoteClient(PortalClient):
 
     async def get_user(self, user_id: int) -> UserDetail:
         return await self._call("get_user", UserDetail, user_id=user_id)
+
+    async def sign_in_history(self, user_id: int, limit: int = 20) -> list[SignInEvent]:
+        return await self._call("sign_in_history", list[SignInEvent], user_id=user_id, limit=limit)
 
     async def create_user(self, new_user: NewUser) -> UserDetail:
         return await self._call("create_user", UserDetail, new_user=new_user)

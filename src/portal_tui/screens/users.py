@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Select, Static
 
 from portal_core.errors import PortalError
+from portal_core.models.users import USER_EXPORT_COLUMNS
 from portal_tui.assets import stylesheet
 from portal_tui.messages import OpenUser
 from portal_tui.screens.base import MenuScreen
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 100
 """Users fetched per page."""
+
+EXPORT_PAGE = 500
+"""Users fetched per page while exporting."""
 
 STATUS_CHOICES = [
     ("Active", "active"),
@@ -41,6 +45,23 @@ def user_status(user: UserSummary) -> str:
     if user.role_status == "removed":
         return "removed"
     return str(user.status)
+
+
+def user_export_row(user: UserSummary) -> list[object]:
+    """A user as a row of the exported list: codes as stored, times in the payer's zone."""
+    from enum import Enum
+
+    from portal_core.rules.deadlines import PAYER_TIME_ZONE
+
+    row: list[object] = []
+    for column in USER_EXPORT_COLUMNS:
+        value = getattr(user, column)
+        if isinstance(value, Enum):
+            value = value.value
+        elif hasattr(value, "astimezone"):
+            value = value.astimezone(PAYER_TIME_ZONE).isoformat(timespec="seconds")
+        row.append(value)
+    return row
 
 
 def short_date(value: object) -> str:
@@ -66,6 +87,7 @@ class UsersScreen(MenuScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="users.filter"),
         Binding("c", "create", "New user", id="users.create"),
+        Binding("x", "export", "Export", id="users.export"),
         Binding("f5", "refresh", "Refresh", id="users.refresh"),
         Binding("escape", "to_table", "List", show=False, id="users.to_table"),
     ]
@@ -162,6 +184,41 @@ class UsersScreen(MenuScreen):
                 self.open_user(match.id)
             elif not page.items:
                 self.notify("No user by that name at this TIN.", severity="warning")
+
+    @work(exclusive=True, group="users-export")
+    async def action_export(self) -> None:
+        """Save every user the filter matches as CSV, to a file only the user can read."""
+        import asyncio
+        from pathlib import Path
+
+        from portal_core.paths import data_dir, write_private_file
+        from portal_core.rules.csv_cells import csv_bytes
+        from portal_tui.modals.file_path import FilePathModal
+
+        wanted = self.current_filter()
+        default = data_dir() / "exports" / f"users-{wanted.tin or 'payer'}.csv"
+        path = await self.app.push_screen_wait(FilePathModal("Export the user list", default))
+        if path is None:
+            return
+        found: list[UserSummary] = []
+        after: str | None = None
+        try:
+            while True:
+                page = await self.client.list_users(wanted, after=after, limit=EXPORT_PAGE)
+                found.extend(page.items)
+                after = page.next_cursor
+                if after is None:
+                    break
+        except PortalError as error:
+            self.report(error)
+            return
+        content = csv_bytes(USER_EXPORT_COLUMNS, (user_export_row(u) for u in found))
+        try:
+            await asyncio.to_thread(write_private_file, Path(path), content)
+        except OSError as error:
+            self.notify(f"The file could not be written: {error.strerror}", severity="error")
+            return
+        self.notify(f"{len(found)} users saved to {path}.")
 
     @on(ResultTable.Opened, "#users-table")
     def _opened(self, event: ResultTable.Opened) -> None:
