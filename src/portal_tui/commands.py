@@ -140,6 +140,19 @@ MEMBER_ID = re.compile(r"[A-Z]{1,3}\d{8,9}")
 PREAUTH_NUMBER = re.compile(r"PA-\d{4}-\d{6}")
 """A preauthorization number as typed in the palette (`PA-2026-000123`)."""
 
+MESSAGE_REFERENCE = re.compile(r"MSG-\d{4}-\d{6}")
+"""A message thread's reference number as typed in the palette (`MSG-2026-000123`)."""
+
+
+async def open_message(app: PortalApp, reference: str) -> None:
+    """Open a thread by its reference number in the Messages menu: customer service looks the
+    caller's thread up (as its `l` key does), an office opens its own."""
+    from portal_tui.screens.message_thread import ThreadScreen
+
+    await app.action_menu("messages")
+    if app.current_mode == "messages":
+        await app.push_screen(ThreadScreen(reference, lookup=app.may("answer_messages")))
+
 
 NPI = re.compile(r"\d{10}")
 """A provider NPI as typed in the palette (the service checks its check digit)."""
@@ -157,6 +170,9 @@ class RecordCommands(Provider):
 
         assert isinstance(self.app, PortalApp)
         return self.app
+
+    def _answers(self) -> bool:
+        return self.portal.may("answer_messages")
 
     async def search(self, query: str) -> Hits:
         if not self.portal.signed_in or self.portal.locked:
@@ -213,6 +229,23 @@ class RecordCommands(Provider):
                 partial(open_linked, self.portal, preauth),
                 text=f"Open preauthorization {preauth}",
                 help="The request's detail in the Preauth menu",
+            )
+        # -- message threads: MSG-YYYY-NNNNNN (optionally "message" first) --
+        reference = query.strip().upper()
+        for prefix in ("OPEN MESSAGE ", "MESSAGE ", "OPEN THREAD ", "THREAD "):
+            if reference.startswith(prefix):
+                reference = reference[len(prefix) :].strip()
+                break
+        if MESSAGE_REFERENCE.fullmatch(reference) and self.portal.may(
+            "send_messages", "answer_messages"
+        ):
+            yield Hit(
+                1.0,
+                f"Open message {reference}",
+                partial(open_message, self.portal, reference),
+                text=f"Open message {reference}",
+                help="The thread in the Messages menu"
+                + (" (customer service: the caller's thread)" if self._answers() else ""),
             )
         # -- admissions and referrals: ADM-YYYY-NNNNNN, REF-YYYY-NNNNNN --
         record = query.strip().upper()

@@ -44,6 +44,7 @@ from portal_core.store.schema import (
     mail_outbox,
     notifications,
     sessions,
+    totp_recovery_codes,
     user_affiliations,
     user_roles,
     users,
@@ -215,6 +216,20 @@ def test_pending_and_deactivated_users_cannot_sign_in(
     assert wrong.value.message == BAD_CREDENTIALS
 
 
+def test_a_pending_registrant_is_told_which_tin_waits_and_since_when(
+    db: Database, identity: IdentityService, tins: None
+) -> None:
+    add_user(db, "some.user", Role.STAFF, TIN, status="pending", role_status="pending")
+    with pytest.raises(AuthenticationFailed) as right:
+        identity.sign_in("some.user", PASSWORD)
+    # Asked 11/01 00:00 UTC: 10/31 on the payer's calendar (America/Chicago).
+    assert "TIN 12-3456789" in right.value.message
+    assert "asked on 10/31/2026" in right.value.message
+    with pytest.raises(AuthenticationFailed) as wrong:
+        identity.sign_in("some.user", "wrong password here")
+    assert "12-3456789" not in wrong.value.message
+
+
 def test_user_without_any_active_role_cannot_sign_in(
     db: Database, identity: IdentityService, tins: None
 ) -> None:
@@ -266,6 +281,51 @@ def test_totp_second_factor_and_replay(
             identity.sign_in("jane.admin", PASSWORD, previous)
     clock.advance(seconds=30)
     identity.sign_in("jane.admin", PASSWORD, totp.code_at(enrollment.secret, clock.now()))
+
+
+def test_recovery_codes_stand_in_for_the_app_once_and_wrong_ones_count(
+    db: Database, clock: SettableClock, identity: IdentityService, tins: None
+) -> None:
+    user_id = add_user(db, "jane.admin", Role.ADMINISTRATOR, TIN)
+    me = sign_in(identity, "jane.admin")
+    enrollment = identity.begin_totp_enrollment(me)
+    issued = identity.confirm_totp_enrollment(me, totp.code_at(enrollment.secret, clock.now()))
+    assert len(issued.codes) == totp.RECOVERY_CODES == len(set(issued.codes))
+    assert identity.account(me).recovery_codes_left == 10
+    with db.read() as conn:
+        stored = " ".join(str(v) for row in conn.execute(select(totp_recovery_codes)) for v in row)
+    assert not any(totp.recovery_key(c) in stored or c in stored for c in issued.codes)
+    # A wrong code is a failed sign-in, counted by the sign-in throttle like a wrong app code.
+    with pytest.raises(AuthenticationFailed) as wrong:
+        identity.sign_in("jane.admin", PASSWORD, "abcde-fghjk")
+    assert "not right" in wrong.value.message
+    assert user_field(db, user_id, "failed_sign_ins") == 1
+    assert audit_rows(db, "identity.sign_in")[-1]["outcome"] == "failed"
+    # A right one (typed in capitals, without its dash) signs in, once.
+    code = issued.codes[3]
+    result = identity.sign_in("jane.admin", PASSWORD, code.replace("-", "").upper())
+    assert result.account.recovery_codes_left == 9
+    assert user_field(db, user_id, "failed_sign_ins") == 0
+    used = audit_rows(db, "identity.recovery_code_used")
+    assert len(used) == 1 and used[0]["detail"]["codes_left"] == 9
+    assert any(
+        "recovery code was used" in m["subject"] for m in mails_to(db, "jane.admin@example.org")
+    )
+    with pytest.raises(AuthenticationFailed):
+        identity.sign_in("jane.admin", PASSWORD, code)
+    assert user_field(db, user_id, "failed_sign_ins") == 1
+    # A new set voids the old one; it needs the password.
+    with pytest.raises(AuthenticationFailed):
+        identity.regenerate_recovery_codes(me, "not the password at all")
+    fresh = identity.regenerate_recovery_codes(me, PASSWORD)
+    assert set(fresh.codes).isdisjoint(issued.codes)
+    with pytest.raises(AuthenticationFailed):
+        identity.sign_in("jane.admin", PASSWORD, issued.codes[5])
+    identity.sign_in("jane.admin", PASSWORD, fresh.codes[0])
+    # Turning the factor off drops the codes.
+    identity.remove_totp(me, PASSWORD)
+    with db.read() as conn:
+        assert conn.execute(select(totp_recovery_codes)).first() is None
 
 
 def test_sign_in_picks_the_default_tin_and_its_idle_timeout(

@@ -114,6 +114,11 @@ METHOD_ACTIONS: dict[str, tuple[Action, bool, Call]] = {
         lambda c, w: c.confirm_totp_enrollment("000000"),
     ),
     "remove_totp": (Action.OWN_ACCOUNT, False, lambda c, w: c.remove_totp(DEMO_PASSWORD)),
+    "regenerate_recovery_codes": (
+        Action.OWN_ACCOUNT,
+        False,
+        lambda c, w: c.regenerate_recovery_codes(DEMO_PASSWORD),
+    ),
     "update_settings": (
         Action.OWN_ACCOUNT,
         False,
@@ -176,6 +181,11 @@ METHOD_ACTIONS: dict[str, tuple[Action, bool, Call]] = {
         lambda c, w: c.list_users(UserFilter(tin=MAIN_TIN)),
     ),
     "get_user": (Action.VIEW_USERS, True, lambda c, w: c.get_user(w["staff_id"])),
+    "sign_in_history": (
+        Action.VIEW_USERS,
+        True,
+        lambda c, w: c.sign_in_history(w["staff_id"]),
+    ),
     "create_user": (
         Action.MANAGE_USERS,
         True,

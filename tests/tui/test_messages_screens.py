@@ -496,3 +496,38 @@ async def test_compose_and_reply_fit_a_small_terminal(demo: Demo):
         shown = screen_text(app)
         for words in ("Reply to MSG-", "No files attached", "Attach (ctrl+t)", "Send (ctrl+s)"):
             assert words in shown
+
+
+def first_reference_by(demo: Demo, username: str) -> str:
+    with demo.services.db.read() as conn:
+        reference = (
+            conn.execute(
+                select(message_threads.c.reference)
+                .join(users, users.c.id == message_threads.c.author_id)
+                .where(users.c.username == username)
+                .order_by(message_threads.c.id)
+            )
+            .scalars()
+            .first()
+        )
+    assert reference is not None
+    return str(reference)
+
+
+async def test_palette_jumps_to_a_message_reference(demo: Demo):
+    from portal_tui.commands import RecordCommands
+
+    reference = first_reference_by(demo, "billing.acme")
+    for username, caller_shown in (("billing.acme", False), ("csr.jones", True)):
+        app = demo.make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(pilot, username, DEMO_PASSWORD)
+            provider = RecordCommands(app.screen)
+            hits = [hit async for hit in provider.search(f"message {reference.lower()}")]
+            assert [hit.text for hit in hits] == [f"Open message {reference}"]
+            await hits[0].command()
+            thread = await open_thread_screen(pilot, app)
+            assert app.current_mode == "messages"
+            assert thread.thread is not None and thread.thread.reference == reference
+            # Customer service looks the caller's thread up, as its `l` key does.
+            assert ("Caller:" in text_of(thread, "#thread-caller")) is caller_shown

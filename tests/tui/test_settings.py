@@ -3,13 +3,14 @@ manages my access, the administrator handover; and TIN names in Selects shown as
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pyotp
 from sqlalchemy import insert, select
 from textual.widgets import Checkbox, Input, Select, Static
 
-from builders import PASSWORD, add_tin, add_user
+from builders import PASSWORD, add_tin, add_user, principal_for
 from portal_core.clock import SettableClock
 from portal_core.models.identity import Role
 from portal_core.services import Services
@@ -104,8 +105,70 @@ async def test_totp_enrollment_refuses_a_wrong_code_then_turns_on(
         fill(app.screen, **{"totp-code": right})
         assert await press_and_wait(pilot, "totp-confirm", "ans-totp") == "Two-step sign-in is on."
         assert user_value(services, "ada.admin", "totp_enabled") is True
-        # The section's state line follows (it said "Off." until the screen was opened again).
-        assert str(app.screen.query_one("#totp-state", Static).render()) == "On."
+        assert answer(app, "totp-state") == "On. 10 recovery codes left."
+
+
+def qr_modules(app: PortalApp) -> str:
+    return str(app.screen.query_one("#totp-qr", Static).render())
+
+
+async def test_totp_set_up_shows_a_qr_code_and_recovery_codes_once(
+    make_app, practice: Practice, services: Services, clock: SettableClock
+):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_settings(pilot)
+        assert not app.screen.query_one("#totp-qr").display
+        await press_and_wait(pilot, "totp-begin", "ans-totp")
+        # The otpauth URI drawn in half blocks, dark on light, and the secret in text beside it.
+        qr = app.screen.query_one("#totp-qr", Static)
+        assert qr.display
+        lines = qr_modules(app).splitlines()
+        assert len(lines) >= 12 and {len(line) for line in lines} == {len(lines[0])}
+        assert set("".join(lines)) <= set(" ▀▄█") and "█" in "".join(lines)
+        # In view, dark on light whatever the theme: the drawn blocks are black on white.
+        await settle(pilot, lambda: "█" in screen_text(app))
+        drawn = [
+            segment.style
+            for strip in app.screen._compositor.render_strips()
+            for segment in strip
+            if "█" in segment.text
+        ]
+        assert drawn and all(
+            style is not None
+            and style.color is not None
+            and style.color.triplet == (0, 0, 0)
+            and style.bgcolor is not None
+            and style.bgcolor.triplet == (255, 255, 255)
+            for style in drawn
+        )
+        secret = user_value(services, "ada.admin", "totp_secret")
+        assert f"Secret: {secret}" in answer(app, "totp-secret")
+
+        fill(app.screen, **{"totp-code": pyotp.TOTP(secret).at(clock.now())})
+        await press_and_wait(pilot, "totp-confirm", "ans-totp")
+        shown_text = answer(app, "totp-recovery")
+        codes = re.findall(r"\b[a-z2-9]{5}-[a-z2-9]{5}\b", shown_text)
+        assert len(codes) == 10 and "shown only this once" in shown_text
+        # The set-up is over: the QR code and the secret are gone.
+        assert not app.screen.query_one("#totp-qr").display
+        assert secret not in screen_text(app)
+
+        # Shown once: back in Settings later, no code is on the screen.
+        await app.action_menu("home")
+        await settle(pilot, lambda: app.current_mode == "home")
+        await pilot.press("f4")
+        await settle(pilot, lambda: app.current_mode == "settings")
+        await settle(pilot, lambda: answer(app, "admins") != "")
+        assert answer(app, "totp-recovery") == ""
+        assert answer(app, "totp-state") == "On. 10 recovery codes left."
+
+        # A new set needs the password and voids the old one.
+        fill(app.screen, **{"totp-password": PASSWORD})
+        said = await press_and_wait(pilot, "totp-recovery-new", "ans-totp")
+        assert "New recovery codes" in said
+        fresh = re.findall(r"\b[a-z2-9]{5}-[a-z2-9]{5}\b", answer(app, "totp-recovery"))
+        assert len(fresh) == 10 and set(fresh).isdisjoint(codes)
 
 
 async def test_default_tin_is_saved_and_tin_names_show_as_typed(
@@ -252,3 +315,35 @@ async def test_change_email_needs_the_code_mailed_to_the_new_address(
         assert said == "Your address is now ada@new.example."
         assert user_value(services, "ada.admin", "email") == "ada@new.example"
         assert "ada@new.example (confirmed)" in answer(app, "email-state")
+
+
+async def test_a_handover_offer_shows_under_needs_action_on_home(
+    make_app, practice: Practice, services: Services
+):
+    from portal_tui.screens.home import HomeScreen
+
+    offerer = principal_for(services.db, practice.admin_id)
+    services.handovers.offer_admin_handover(
+        offerer, practice.tin, practice.staff_ids[1], Role.STAFF
+    )
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot, "staff.02")
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        await settle(pilot, lambda: "offers you" in answer(app, "home-actions"))
+        assert (
+            "Ada Admin (ada.admin) offers you the administrator role for TIN 12-3456789"
+            in answer(app, "home-actions")
+        )
+        await pilot.press("h")
+        await settle(pilot, lambda: app.current_mode == "settings")
+        await settle(pilot, lambda: "Offer from ada.admin" in answer(app, "handovers"))
+
+    # The one who made the offer is not asked to answer it.
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot, "ada.admin")
+        await settle(pilot, lambda: answer(app, "home-actions") not in ("", "Loading…"))
+        await pilot.pause(0.2)
+        assert "offers you" not in answer(app, "home-actions")

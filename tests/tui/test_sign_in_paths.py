@@ -99,6 +99,48 @@ async def test_totp_step_refuses_a_wrong_code_then_signs_in(
         assert row["totp_last_step"] == int(clock.now().timestamp()) // 30
 
 
+async def test_a_recovery_code_signs_in_in_place_of_the_app_code(
+    make_app, practice: Practice, services: Services, clock: SettableClock
+):
+    principal = principal_for(services.db, practice.admin_id)
+    enrollment = services.identity.begin_totp_enrollment(principal)
+    codes = services.identity.confirm_totp_enrollment(
+        principal, pyotp.TOTP(enrollment.secret).at(clock.now())
+    ).codes
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_credentials(pilot, "ada.admin", PASSWORD)
+        await settle(pilot, lambda: app.screen.has_class("needs-totp"))
+        assert "recovery code" in shown(app, "#login-message")
+        totp_field = app.screen.query_one("#totp", Input)
+        totp_field.focus()
+        await pilot.press(*codes[0].upper())
+        assert totp_field.value == codes[0].upper()
+        await pilot.press("enter")
+        await settle(pilot, lambda: app.current_mode == "home")
+        assert app.account is not None and app.account.recovery_codes_left == 9
+
+
+async def test_a_pending_registrant_is_told_the_tin_and_the_day_it_was_asked(
+    make_app, practice: Practice, services: Services
+):
+    add_user(
+        services.db,
+        "new.registrant",
+        Role.STAFF,
+        practice.tin,
+        status="pending",
+        role_status="pending",
+    )
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_credentials(pilot, "new.registrant", PASSWORD)
+        await settle(pilot, lambda: "waiting for approval" in shown(app, "#login-message"))
+        message = shown(app, "#login-message")
+        assert "TIN 12-3456789 (Lakeside Family Practice), asked on 10/31/2026" in message
+        assert app.account is None
+
+
 # -- the legacy migration screen ------------------------------------------------------------------
 async def test_legacy_account_moves_over_after_bad_input_is_refused(
     make_app, practice: Practice, services: Services

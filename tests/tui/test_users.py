@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from textual.widgets import Input
 
+from builders import PASSWORD
 from portal_core.services import Services
 from portal_core.store.schema import user_roles, users
 from portal_tui.app import PortalApp
@@ -121,3 +123,61 @@ async def test_create_user_and_refuse_a_bad_username(
                 ).scalar_one()
                 == "grace.hopper"
             )
+
+
+async def test_user_detail_shows_sign_ins_and_failures_and_the_look_is_audited(
+    make_app, practice: Practice, services: Services
+):
+    from portal_core.errors import AuthenticationFailed
+    from portal_core.store.schema import audit_log
+
+    services.identity.sign_in("staff.02", PASSWORD)
+    with pytest.raises(AuthenticationFailed):
+        services.identity.sign_in("staff.02", "not the right password")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_users(pilot, app)
+        await app.open_user("staff.02")
+        await settle(pilot, lambda: isinstance(app.screen, UserDetailScreen) and app.screen.user)
+        await pilot.press("h")
+        await settle(pilot, lambda: "Sign-ins (last" in screen_text(app))
+        text = screen_text(app)
+        assert "failed: wrong password" in text
+        assert "signed in" in text
+        # Newest first: the failure came after the sign-in.
+        assert text.index("failed: wrong password") < text.index("signed in")
+    with services.db.read() as conn:
+        looks = conn.execute(
+            select(audit_log.c.actor_username, audit_log.c.record_id).where(
+                audit_log.c.action == "users.sign_in_history"
+            )
+        ).all()
+    assert [(r.actor_username, r.record_id) for r in looks] == [
+        ("ada.admin", str(practice.staff_ids[1]))
+    ]
+
+
+async def test_the_user_list_exports_as_csv(
+    make_app, practice: Practice, services: Services, tmp_path
+):
+    import csv
+    import stat
+
+    from portal_tui.modals.file_path import FilePathModal
+
+    target = tmp_path / "users.csv"
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        table = await open_users(pilot, app)
+        await settle(pilot, lambda: table.total == 8)
+        table.focus()
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, FilePathModal))
+        app.screen.query_one("#path", Input).value = str(target)
+        await pilot.press("enter")
+        await settle(pilot, lambda: target.exists())
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    rows = list(csv.DictReader(target.read_text(encoding="utf-8").splitlines()))
+    assert len(rows) == 8
+    assert {r["username"] for r in rows} >= {"ada.admin", "staff.01", "lou.locked"}
+    assert rows[0]["role"] in {"administrator", "staff", "billing"}

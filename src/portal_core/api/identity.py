@@ -30,6 +30,7 @@ ROUTES = (
     Route("begin_totp_enrollment", "POST", "/account/totp/enrollment", "identity"),
     Route("confirm_totp_enrollment", "POST", "/account/totp/confirmation", "identity"),
     Route("remove_totp", "POST", "/account/totp/removal", "identity"),
+    Route("regenerate_recovery_codes", "POST", "/account/totp/recovery-codes", "identity"),
     Route("request_email_change", "POST", "/account/email-change", "email_proofs"),
     Route("confirm_email_change", "POST", "/account/email-change/confirmation", "email_proofs"),
     Route("update_settings", "PATCH", "/account/settings", "identity"),

@@ -13,6 +13,7 @@ ROUTES = (
     Route("list_users", "POST", "/users/search", "users", read=True),
     Route("create_user", "POST", "/users", "users", status=201),
     Route("get_user", "GET", "/users/{user_id}", "users"),
+    Route("sign_in_history", "GET", "/users/{user_id}/sign-ins", "users"),
     Route("update_user_contact", "PATCH", "/users/{user_id}/contact", "users"),
     Route("change_role", "PUT", "/users/{user_id}/role", "users"),
     Route("change_affiliations", "PUT", "/users/{user_id}/affiliations", "users"),

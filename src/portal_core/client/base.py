@@ -56,6 +56,7 @@ from portal_core.models.identity import (
     Notification,
     OutboxMail,
     ProviderBrief,
+    RecoveryCodes,
     Registration,
     RegistrationOutcome,
     RegistrationProof,
@@ -118,7 +119,14 @@ from portal_core.models.reviews import (
     ReviewItemFilter,
     SignOffResult,
 )
-from portal_core.models.users import ContactUpdate, NewUser, UserDetail, UserFilter, UserSummary
+from portal_core.models.users import (
+    ContactUpdate,
+    NewUser,
+    SignInEvent,
+    UserDetail,
+    UserFilter,
+    UserSummary,
+)
 
 
 class PortalClient(ABC):
@@ -189,12 +197,16 @@ class PortalClient(ABC):
         """A new TOTP secret to add to an authenticator app."""
 
     @abstractmethod
-    async def confirm_totp_enrollment(self, code: str) -> None:
-        """Turn TOTP on with a code from the app."""
+    async def confirm_totp_enrollment(self, code: str) -> RecoveryCodes:
+        """Turn TOTP on with a code from the app; answers its recovery codes (shown once)."""
 
     @abstractmethod
     async def remove_totp(self, password: str) -> None:
         """Turn TOTP off (needs the password; refused while the password is under 15 characters)."""
+
+    @abstractmethod
+    async def regenerate_recovery_codes(self, password: str) -> RecoveryCodes:
+        """A new set of recovery codes (needs the password); the old set stops working."""
 
     @abstractmethod
     async def update_settings(self, changes: AccountSettings) -> Account:
@@ -266,6 +278,10 @@ class PortalClient(ABC):
     @abstractmethod
     async def get_user(self, user_id: int) -> UserDetail:
         """One user within the actor's scope."""
+
+    @abstractmethod
+    async def sign_in_history(self, user_id: int, limit: int = 20) -> list[SignInEvent]:
+        """A user's last sign-ins and failed or refused attempts, newest first (audited)."""
 
     @abstractmethod
     async def create_user(self, new_user: NewUser) -> UserDetail:

@@ -60,6 +60,7 @@ from portal_core.models.identity import (
     OutboxMail,
     Principal,
     ProviderBrief,
+    RecoveryCodes,
     Registration,
     RegistrationOutcome,
     RegistrationProof,
@@ -122,7 +123,14 @@ from portal_core.models.reviews import (
     ReviewItemFilter,
     SignOffResult,
 )
-from portal_core.models.users import ContactUpdate, NewUser, UserDetail, UserFilter, UserSummary
+from portal_core.models.users import (
+    ContactUpdate,
+    NewUser,
+    SignInEvent,
+    UserDetail,
+    UserFilter,
+    UserSummary,
+)
 from portal_core.services import Services
 from portal_core.services.audit import checkpoint_now
 
@@ -211,11 +219,18 @@ class LocalClient(PortalClient):
     async def begin_totp_enrollment(self) -> TotpEnrollment:
         return await self._as_user(self.services.identity.begin_totp_enrollment)
 
-    async def confirm_totp_enrollment(self, code: str) -> None:
-        await self._as_user(lambda p: self.services.identity.confirm_totp_enrollment(p, code))
+    async def confirm_totp_enrollment(self, code: str) -> RecoveryCodes:
+        return await self._as_user(
+            lambda p: self.services.identity.confirm_totp_enrollment(p, code)
+        )
 
     async def remove_totp(self, password: str) -> None:
         await self._as_user(lambda p: self.services.identity.remove_totp(p, password))
+
+    async def regenerate_recovery_codes(self, password: str) -> RecoveryCodes:
+        return await self._as_user(
+            lambda p: self.services.identity.regenerate_recovery_codes(p, password)
+        )
 
     async def update_settings(self, changes: AccountSettings) -> Account:
         return await self._as_user(lambda p: self.services.identity.update_settings(p, changes))
@@ -283,6 +298,9 @@ class LocalClient(PortalClient):
 
     async def get_user(self, user_id: int) -> UserDetail:
         return await self._as_user(lambda p: self.services.users.get_user(p, user_id))
+
+    async def sign_in_history(self, user_id: int, limit: int = 20) -> list[SignInEvent]:
+        return await self._as_user(lambda p: self.services.users.sign_in_history(p, user_id, limit))
 
     async def create_user(self, new_user: NewUser) -> UserDetail:
         return await self._as_user(lambda p: self.services.users.create_user(p, new_user))

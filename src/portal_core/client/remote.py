@@ -41,6 +41,7 @@ from portal_core.models.identity import (
     Notification,
     OutboxMail,
     ProviderBrief,
+    RecoveryCodes,
     Registration,
     RegistrationOutcome,
     RegistrationProof,
@@ -56,7 +57,14 @@ from portal_core.models.reviews import (
     ReviewItemFilter,
     SignOffResult,
 )
-from portal_core.models.users import ContactUpdate, NewUser, UserDetail, UserFilter, UserSummary
+from portal_core.models.users import (
+    ContactUpdate,
+    NewUser,
+    SignInEvent,
+    UserDetail,
+    UserFilter,
+    UserSummary,
+)
 
 if TYPE_CHECKING:
     # Imported when a client is made: `import httpx` also loads Rich (its command line), which
@@ -260,11 +268,14 @@ class RemoteClient(PortalClient):
     async def begin_totp_enrollment(self) -> TotpEnrollment:
         return await self._call("begin_totp_enrollment", TotpEnrollment)
 
-    async def confirm_totp_enrollment(self, code: str) -> None:
-        await self._call_none("confirm_totp_enrollment", code=code)
+    async def confirm_totp_enrollment(self, code: str) -> RecoveryCodes:
+        return await self._call("confirm_totp_enrollment", RecoveryCodes, code=code)
 
     async def remove_totp(self, password: str) -> None:
         await self._call_none("remove_totp", password=password)
+
+    async def regenerate_recovery_codes(self, password: str) -> RecoveryCodes:
+        return await self._call("regenerate_recovery_codes", RecoveryCodes, password=password)
 
     async def update_settings(self, changes: AccountSettings) -> Account:
         return await self._call("update_settings", Account, changes=changes)
@@ -333,6 +344,9 @@ class RemoteClient(PortalClient):
 
     async def get_user(self, user_id: int) -> UserDetail:
         return await self._call("get_user", UserDetail, user_id=user_id)
+
+    async def sign_in_history(self, user_id: int, limit: int = 20) -> list[SignInEvent]:
+        return await self._call("sign_in_history", list[SignInEvent], user_id=user_id, limit=limit)
 
     async def create_user(self, new_user: NewUser) -> UserDetail:
         return await self._call("create_user", UserDetail, new_user=new_user)

@@ -111,6 +111,8 @@ class Account(BaseModel):
     phone: str
     status: UserStatus
     totp_enabled: bool
+    recovery_codes_left: int = 0
+    """Unused recovery codes of the second factor (0 when it is off)."""
     email_verified: bool = False
     """The address on file was proven by a code mailed to it (recovery mail goes only there)."""
     pending_email: str | None = None
@@ -174,6 +176,13 @@ class TotpEnrollment(BaseModel):
 
     secret: str
     provisioning_uri: str
+
+
+class RecoveryCodes(BaseModel):
+    """Single-use recovery codes of the second factor, shown once: each can stand in for a code
+    from the app at sign-in. Making a new set voids the old one."""
+
+    codes: list[str]
 
 
 class AccountSettings(BaseModel):

@@ -35,6 +35,20 @@ class UserSummary(BaseModel):
     affiliation_count: int
 
 
+USER_EXPORT_COLUMNS = (
+    "id",
+    "username",
+    "full_name",
+    "email",
+    "role",
+    "status",
+    "locked",
+    "last_sign_in_at",
+    "affiliation_count",
+)
+"""The columns of a user list exported (CLI `portal users list`, the Users menu's `x`)."""
+
+
 class UserDetail(BaseModel):
     """One user as an administrator sees them."""
 
@@ -67,6 +81,27 @@ class NewUser(BaseModel):
     """The TIN for a provider-side role; None for payer staff."""
     role: Role
     affiliations: list[str] = Field(default_factory=list)
+
+
+class SignInEvent(BaseModel):
+    """One sign-in of a user, or one failed or refused attempt with their username, from the
+    audit log (no address, no typed text)."""
+
+    at: datetime
+    outcome: str
+    """`ok`, `failed` (a wrong password or code) or `denied` (refused before or after the check:
+    throttled, locked, pending, deactivated)."""
+    reason: str | None = None
+    """Why it failed or was refused (`wrong_password`, `wrong_code`, `wrong_recovery_code`,
+    `replayed_code`, `throttled`, `locked`, `pending`, `deactivated`, `no_access`, `legacy`...)."""
+    second_factor: bool | None = None
+    """For a sign-in of a user with two-step sign-in on: whether a second factor was given."""
+    recovery_code: bool = False
+    """The sign-in used a recovery code in place of the app's code."""
+
+
+SIGN_IN_HISTORY_LIMIT = 100
+"""The most sign-in events one request returns."""
 
 
 class ContactUpdate(BaseModel):

@@ -7,7 +7,9 @@ Rules (DOMAIN.md "Identity and access"):
   of that username from that address after 10 failures in a row, a capped account-wide slowdown
   that spares addresses the owner signed in from, and a per-address limit. The owner's password
   reset or an administrator's unlock lifts them. A TOTP code is checked when the user has one (a
-  wrong one counts as a failed sign-in), and a code already used is refused.
+  wrong one counts as a failed sign-in), and a code already used is refused. One of the user's
+  ten single-use recovery codes (handed out when the factor is turned on, made anew in Settings)
+  may stand in for it: a wrong one counts the same way, a used one is audited and mailed about.
 - Registration, additional-TIN proofs, reset codes, reset requests, username reminders and TOTP
   enrollment codes are throttled per account, client address and target the same way.
 - A session is a random token of which only the SHA-256 is stored. It ends after the active TIN's
@@ -35,12 +37,14 @@ from portal_core.errors import (
     SessionExpired,
     ValidationFailed,
 )
+from portal_core.keys import keyed_digest
 from portal_core.models.identity import (
     Account,
     AccountSettings,
     ConsolidationResult,
     LegacyMigration,
     Principal,
+    RecoveryCodes,
     Registration,
     RegistrationOutcome,
     RegistrationProof,
@@ -51,6 +55,7 @@ from portal_core.models.identity import (
     UserStatus,
 )
 from portal_core.rules import totp
+from portal_core.rules.deadlines import PAYER_TIME_ZONE
 from portal_core.rules.identifiers import (
     format_tin,
     parse_email,
@@ -77,6 +82,7 @@ from portal_core.store.schema import (
     password_resets,
     sessions,
     tins,
+    totp_recovery_codes,
     user_roles,
     users,
 )
@@ -108,6 +114,45 @@ PENDING_ROLE = Role.STAFF
 _THEME = re.compile(r"[a-z0-9-]{1,40}")
 _PREF_KEY = re.compile(r"[a-z0-9_]{1,40}")
 _SIGN_IN_ACTION = "identity.sign_in"
+
+RECOVERY_PURPOSE = "totp.recovery_code"
+"""The key purpose of the recovery codes' digests."""
+
+
+def _recovery_digest(user_id: int, key: str) -> str:
+    """What is stored of a recovery code: a keyed digest of the owner and the code."""
+    return keyed_digest(RECOVERY_PURPOSE, f"{user_id}:{key}")
+
+
+def _issue_recovery_codes(conn: Connection, user_id: int, now: datetime) -> list[str]:
+    """A new set of recovery codes for the user; the old set stops working."""
+    conn.execute(delete(totp_recovery_codes).where(totp_recovery_codes.c.user_id == user_id))
+    codes = totp.new_recovery_codes()
+    conn.execute(
+        insert(totp_recovery_codes),
+        [
+            {
+                "code_hash": _recovery_digest(user_id, str(totp.recovery_key(code))),
+                "user_id": user_id,
+                "created_at": now,
+            }
+            for code in codes
+        ],
+    )
+    return codes
+
+
+def _recovery_codes_left(conn: Connection, user_id: int) -> int:
+    """The user's unused recovery codes."""
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(totp_recovery_codes)
+            .where(
+                totp_recovery_codes.c.user_id == user_id, totp_recovery_codes.c.used_at.is_(None)
+            )
+        ).scalar_one()
+    )
 
 
 def _user_by_username(conn: Connection, username: str) -> RowMapping | None:
@@ -296,6 +341,8 @@ class IdentityService(IdentityArea):
         password: str | None,
         totp_step: int | None,
         attempt: throttles.SignInAttempt | None = None,
+        *,
+        recovery_code: bool = False,
     ) -> SignInResult:
         """Reset the failure count, start a session and audit the sign-in (caller's transaction)."""
         now = self.clock.now()
@@ -335,7 +382,12 @@ class IdentityService(IdentityArea):
             tin=active_tin,
             record_kind="user",
             record_id=user["id"],
-            detail={"second_factor": totp_step is not None} if user["totp_enabled"] else None,
+            detail=(
+                {"second_factor": totp_step is not None or recovery_code}
+                | ({"recovery_code": True} if recovery_code else {})
+                if user["totp_enabled"]
+                else None
+            ),
         )
         return SignInResult(
             token=token, account=self._account(conn, user["id"], digest), expires_at=expires
@@ -364,6 +416,7 @@ class IdentityService(IdentityArea):
             phone=user["phone"] or "",
             status=UserStatus(user["status"]),
             totp_enabled=bool(user["totp_enabled"]),
+            recovery_codes_left=_recovery_codes_left(conn, user_id) if user["totp_enabled"] else 0,
             email_verified=user["email_verified_at"] is not None,
             pending_email=email_proof.pending_address(conn, user_id, now),
             payer_role=Role(user["payer_role"]) if user["payer_role"] else None,
@@ -481,11 +534,11 @@ class IdentityService(IdentityArea):
                 detail={"reason": "legacy"},
             )
         if status == UserStatus.PENDING:
+            # Safe to tell: the password is right, so this is the registrant.
+            with self.db.read() as conn:
+                waiting = self._pending_requests(conn, user["id"])
             raise self._refuse(
-                AuthenticationFailed(
-                    "Your registration is waiting for approval by your organization's "
-                    "administrator."
-                ),
+                AuthenticationFailed(pending_words(waiting)),
                 _SIGN_IN_ACTION,
                 user=user,
                 record_kind="user",
@@ -518,11 +571,62 @@ class IdentityService(IdentityArea):
                 record_id=user["id"],
                 detail={"reason": "no_access"},
             )
+        if totp_code and user["totp_enabled"] and not totp.is_app_code(totp_code):
+            self._use_recovery_code(user, totp_code, attempt)
+            with self.db.write() as conn:
+                fresh = user_row(conn, user["id"])
+                return self._open_session(conn, fresh, password, None, attempt, recovery_code=True)
         step = self._check_second_factor(user, totp_code, attempt)
         with self.db.write() as conn:
             # Re-read: the row may have changed while the password was being checked.
             fresh = user_row(conn, user["id"])
             return self._open_session(conn, fresh, password, step, attempt)
+
+    def _use_recovery_code(
+        self, user: RowMapping, code: str, attempt: throttles.SignInAttempt
+    ) -> None:
+        """Spend one of the user's recovery codes in place of a code from the app; raises when it
+        is none of their unused ones (a failed sign-in, counted like a wrong app code)."""
+        key = totp.recovery_key(code)
+        now = self.clock.now()
+        with self.db.write() as conn:
+            claimed = (
+                key is not None
+                and conn.execute(
+                    update(totp_recovery_codes)
+                    .where(
+                        totp_recovery_codes.c.code_hash == _recovery_digest(user["id"], key),
+                        totp_recovery_codes.c.user_id == user["id"],
+                        totp_recovery_codes.c.used_at.is_(None),
+                    )
+                    .values(used_at=now)
+                ).rowcount
+                == 1
+            )
+            if claimed:
+                left = _recovery_codes_left(conn, user["id"])
+                self._audit(
+                    conn,
+                    "identity.recovery_code_used",
+                    user=user,
+                    record_kind="user",
+                    record_id=user["id"],
+                    detail={"codes_left": left},
+                )
+                accounts.mail_user(
+                    conn,
+                    user,
+                    "A recovery code was used to sign in",
+                    f"Hello {user['full_name']},\n\nThe portal user {user['username']} signed in "
+                    f"with a recovery code in place of the authenticator app. {left} recovery "
+                    "codes are left; make a new set in Settings.\nIf this was not you, call the "
+                    "provider service line at once.\n",
+                    now,
+                )
+        if not claimed:
+            raise self._count_failure(
+                user, attempt, _SIGN_IN_ACTION, "The code is not right.", "wrong_recovery_code"
+            )
 
     def _check_second_factor(
         self, user: RowMapping, code: str | None, attempt: throttles.SignInAttempt
@@ -535,7 +639,9 @@ class IdentityService(IdentityArea):
             return None
         if not code or not code.strip():
             self._settle(attempt)
-            raise SecondFactorRequired("Enter the 6-digit code from your authenticator app.")
+            raise SecondFactorRequired(
+                "Enter the 6-digit code from your authenticator app, or one of your recovery codes."
+            )
         step = totp.matching_step(user["totp_secret"], code, self.clock.now())
         if step is None:
             raise self._count_failure(
@@ -554,6 +660,16 @@ class IdentityService(IdentityArea):
                 detail={"reason": "replayed_code"},
             )
         return step
+
+    def _pending_requests(self, conn: Connection, user_id: int) -> list[tuple[str, str, datetime]]:
+        """The user's requests waiting for approval: (TIN, its name, when asked), oldest first."""
+        rows = conn.execute(
+            select(user_roles.c.tin, tins.c.name, user_roles.c.created_at)
+            .join(tins, tins.c.tin == user_roles.c.tin)
+            .where(user_roles.c.user_id == user_id, user_roles.c.status == "pending")
+            .order_by(user_roles.c.created_at, user_roles.c.tin)
+        ).all()
+        return [(row.tin, row.name, row.created_at) for row in rows]
 
     def register(self, registration: Registration) -> RegistrationOutcome:
         """Register a new user for a TIN with proof of the relationship."""
@@ -1084,8 +1200,8 @@ class IdentityService(IdentityArea):
             secret=secret, provisioning_uri=totp.provisioning_uri(secret, user["username"])
         )
 
-    def confirm_totp_enrollment(self, principal: Principal, code: str) -> None:
-        """Turn TOTP on with a code from the app."""
+    def confirm_totp_enrollment(self, principal: Principal, code: str) -> RecoveryCodes:
+        """Turn TOTP on with a code from the app; hands out its recovery codes (shown once)."""
         action = "identity.totp_confirm"
         with self.db.read() as conn:
             user = user_row(conn, principal.user_id)
@@ -1115,6 +1231,7 @@ class IdentityService(IdentityArea):
                 .where(users.c.id == principal.user_id)
                 .values(totp_enabled=True, totp_last_step=step)
             )
+            codes = _issue_recovery_codes(conn, principal.user_id, self.clock.now())
             throttles.succeeded(conn, attempt)
             self._audit(
                 conn,
@@ -1122,8 +1239,41 @@ class IdentityService(IdentityArea):
                 principal=principal,
                 record_kind="user",
                 record_id=principal.user_id,
-                detail=_changes({"totp_enabled": False}, {"totp_enabled": True}),
+                detail=(_changes({"totp_enabled": False}, {"totp_enabled": True}) or {})
+                | {"recovery_codes": len(codes)},
             )
+        return RecoveryCodes(codes=codes)
+
+    def regenerate_recovery_codes(self, principal: Principal, password: str) -> RecoveryCodes:
+        """A new set of recovery codes (needs the password); the old set stops working."""
+        action = "identity.recovery_codes"
+        user = self._check_own_password(principal, password, action)
+        if not user["totp_enabled"]:
+            raise ValidationFailed(
+                "Two-step sign-in is off: recovery codes come with turning it on.", field="password"
+            )
+        now = self.clock.now()
+        with self.db.write() as conn:
+            left = _recovery_codes_left(conn, principal.user_id)
+            codes = _issue_recovery_codes(conn, principal.user_id, now)
+            accounts.mail_user(
+                conn,
+                user,
+                "New recovery codes for two-step sign-in",
+                f"Hello {user['full_name']},\n\nA new set of recovery codes was made for the "
+                f"portal user {user['username']}; the old codes no longer work.\nIf this was not "
+                "you, call the provider service line at once.\n",
+                now,
+            )
+            self._audit(
+                conn,
+                action,
+                principal=principal,
+                record_kind="user",
+                record_id=principal.user_id,
+                detail={"voided": left, "recovery_codes": len(codes)},
+            )
+        return RecoveryCodes(codes=codes)
 
     def remove_totp(self, principal: Principal, password: str) -> None:
         """Turn TOTP off (needs the password; refused while the password is under 15 characters)."""
@@ -1149,6 +1299,11 @@ class IdentityService(IdentityArea):
                 update(users)
                 .where(users.c.id == principal.user_id)
                 .values(totp_enabled=False, totp_secret=None, totp_last_step=None)
+            )
+            conn.execute(
+                delete(totp_recovery_codes).where(
+                    totp_recovery_codes.c.user_id == principal.user_id
+                )
             )
             self._audit(
                 conn,
@@ -1405,6 +1560,21 @@ class IdentityService(IdentityArea):
 
 TOUCH_EVERY = timedelta(seconds=30)
 """How often a session's idle clock is written (see `IdentityService.resolve`)."""
+
+
+def pending_words(waiting: list[tuple[str, str, datetime]]) -> str:
+    """What a pending registrant is told at sign-in: which TINs wait, since when (the payer's
+    calendar day)."""
+    if not waiting:
+        return "Your registration is waiting for approval by your organization's administrator."
+    asked = "; ".join(
+        f"TIN {format_tin(tin)} ({name}), asked on {when.astimezone(PAYER_TIME_ZONE):%m/%d/%Y}"
+        for tin, name, when in waiting
+    )
+    return (
+        f"Your registration is waiting for approval by the TIN's administrator: {asked}. "
+        "You can sign in once it is approved."
+    )
 
 
 def _session_timeout(session: RowMapping, now: datetime) -> SessionExpired | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, insert, literal, or_, select, update
@@ -28,7 +29,15 @@ from portal_core.models.identity import (
     TinRole,
     UserStatus,
 )
-from portal_core.models.users import ContactUpdate, NewUser, UserDetail, UserFilter, UserSummary
+from portal_core.models.users import (
+    SIGN_IN_HISTORY_LIMIT,
+    ContactUpdate,
+    NewUser,
+    SignInEvent,
+    UserDetail,
+    UserFilter,
+    UserSummary,
+)
 from portal_core.rules.identifiers import (
     format_tin,
     parse_email,
@@ -42,6 +51,7 @@ from portal_core.services.email_proof import pending_address, start_proof
 from portal_core.store import accounts
 from portal_core.store.engine import Database
 from portal_core.store.schema import (
+    audit_log,
     provider_tins,
     providers,
     tins,
@@ -413,6 +423,35 @@ class UserAdminService:
         with self._acting(principal, "users.view", user_id, None, read_only=True) as conn:
             self._target(conn, principal, user_id)
             return self._detail(conn, principal, user_id)
+
+    def sign_in_history(
+        self, principal: Principal, user_id: int, limit: int = 20
+    ) -> list[SignInEvent]:
+        """The user's last sign-ins and failed or refused attempts, newest first, from the audit
+        log; for the users the actor may see (the rule of `get_user`). Reading it is audited."""
+        limit = max(1, min(limit, SIGN_IN_HISTORY_LIMIT))
+        with self._acting(principal, "users.sign_in_history", user_id, None) as conn:
+            self._target(conn, principal, user_id)
+            rows = conn.execute(
+                select(audit_log.c.at, audit_log.c.outcome, audit_log.c.detail)
+                .where(
+                    audit_log.c.record_kind == "user",
+                    audit_log.c.record_id == str(user_id),
+                    audit_log.c.action == "identity.sign_in",
+                )
+                .order_by(audit_log.c.id.desc())
+                .limit(limit)
+            ).all()
+            audit.record(
+                conn,
+                at=self.clock.now(),
+                action="users.sign_in_history",
+                principal=principal,
+                record_kind="user",
+                record_id=user_id,
+                detail={"shown": len(rows)},
+            )
+        return [_sign_in_event(row.at, row.outcome, row.detail or {}) for row in rows]
 
     def tin_providers(self, principal: Principal, tin: str) -> list[ProviderBrief]:
         """Providers of a TIN, current ones first (for affiliation pickers)."""
@@ -873,3 +912,15 @@ def _refuse_own_access_change(principal: Principal, user_id: int) -> None:
             "You cannot deactivate yourself or change your own role. Another administrator can, "
             "or hand the administrator role over in Settings."
         )
+
+
+def _sign_in_event(at: datetime, outcome: str, detail: Mapping[str, Any]) -> SignInEvent:
+    """An audit row of `identity.sign_in` as a sign-in event."""
+    second = detail.get("second_factor")
+    return SignInEvent(
+        at=at,
+        outcome=outcome,
+        reason=str(detail["reason"]) if detail.get("reason") else None,
+        second_factor=bool(second) if second is not None else None,
+        recovery_code=bool(detail.get("recovery_code")),
+    )

@@ -185,6 +185,17 @@ password_resets = Table(
     Column("used_at", UtcDateTime),
 )
 
+totp_recovery_codes = Table(
+    "totp_recovery_codes",
+    metadata,
+    # Single-use stand-ins for a code from the authenticator app; replaced as a set.
+    Column("code_hash", String(64), primary_key=True),  # keyed digest, never the code
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+)
+Index("ix_totp_recovery_codes_user", totp_recovery_codes.c.user_id)
+
 admin_handovers = Table(
     "admin_handovers",
     metadata,

@@ -28,7 +28,7 @@ from portal_tui.widgets.result_table import Column, ResultTable
 if TYPE_CHECKING:
     from portal_core.models.announcements import Announcement
     from portal_core.models.claims import DenialReasonGroup
-    from portal_core.models.identity import Notification
+    from portal_core.models.identity import AdminHandover, Notification
     from portal_core.models.recent_items import RecentItem
     from portal_core.models.reviews import CampaignSummary
 
@@ -54,6 +54,8 @@ class HomeFacts:
     overdue_reviews: list[CampaignSummary] | None = None
     unread: list[Notification] = field(default_factory=list)
     recent: list[Notification] = field(default_factory=list)
+    handover_offers: list[AdminHandover] = field(default_factory=list)
+    """Offers of the administrator role made to the user, waiting for their answer."""
 
 
 def _count(number: int, singular: str, plural: str | None = None) -> str:
@@ -115,6 +117,7 @@ class HomeScreen(MenuScreen):
         Binding("d", "denied", "Denied", id="home.denied"),
         Binding("p", "publish", "Publish", id="home.publish"),
         Binding("w", "withdraw", "Withdraw", show=False, id="home.withdraw"),
+        Binding("h", "handover", "Handover", show=False, id="home.handover"),
         Binding("f5", "refresh", "Refresh", id="home.refresh"),
     ]
     """
@@ -128,6 +131,7 @@ class HomeScreen(MenuScreen):
     | d | home.denied | The denied-claims worklist. |
     | p | home.publish | Publish an announcement (payer administrators). |
     | w | home.withdraw | Withdraw an announcement (payer administrators). |
+    | h | home.handover | Settings, to answer an offer of the administrator role. |
     | f5 | home.refresh | Fetch everything again. |
     | enter | table.open | Open the recent item under the cursor. |
     """
@@ -227,6 +231,8 @@ class HomeScreen(MenuScreen):
             return self.portal.may("run_reviews", at_active_tin=True)
         if action == "users":
             return self.portal.may("view_users", "manage_payer_staff", at_active_tin=True)
+        if action == "handover":
+            return self.facts is not None and bool(self.facts.handover_offers)
         return super().check_action(action, parameters)
 
     @work(exclusive=True, group="home-dialog")
@@ -324,7 +330,20 @@ class HomeScreen(MenuScreen):
             facts.unread = unread
         if not isinstance(recent, BaseException):
             facts.recent = recent
+        if account is not None and not account.payer_role:
+            facts.handover_offers = await self._handover_offers(account.id)
         return facts
+
+    async def _handover_offers(self, user_id: int) -> list[AdminHandover]:
+        """Offers of the administrator role waiting for this user's answer; none when they
+        cannot be fetched (the rest of Home still shows)."""
+        try:
+            offers = await self.client.pending_handovers()
+        except SessionExpired:
+            raise
+        except PortalError:
+            return []
+        return [h for h in offers if h.to_user.id == user_id]
 
     def _show(self, facts: HomeFacts) -> None:
         lines: list[str] = []
@@ -334,6 +353,11 @@ class HomeScreen(MenuScreen):
             lines.append(
                 f"• User review of {review.tin_name} due {review.due_date:%m/%d/%Y}: "
                 f"decided {review.decided} of {review.total}{late}   (r to open)"
+            )
+        for offer in facts.handover_offers:
+            lines.append(
+                f"• {offer.from_user.full_name} ({offer.from_user.username}) offers you the "
+                f"administrator role for TIN {format_tin(offer.tin)}   (h to answer in Settings)"
             )
         if facts.pending_approvals:
             lines.append(
@@ -474,6 +498,10 @@ class HomeScreen(MenuScreen):
     # -- keys ----------------------------------------------------------------------------------
     async def action_open_review(self) -> None:
         await self.portal.open_review()
+
+    async def action_handover(self) -> None:
+        """Settings, where an offer of the administrator role is accepted or declined."""
+        await self.portal.action_menu("settings")
 
     async def action_users(self) -> None:
         await self.portal.action_menu("users")

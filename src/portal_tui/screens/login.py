@@ -49,9 +49,15 @@ class LoginScreen(TypeAheadForm[None]):
             yield Input(id="username", placeholder="Username", select_on_focus=False)
             yield Label("Password", classes="field-label")
             yield Input(id="password", password=True, placeholder="Password")
-            yield Label("Code from your authenticator app", classes="field-label totp")
+            yield Label(
+                "Code from your authenticator app, or a recovery code", classes="field-label totp"
+            )
             yield Input(
-                id="totp", placeholder="6 digits", max_length=8, classes="totp", restrict=r"[0-9 ]*"
+                id="totp",
+                placeholder="6 digits, or xxxxx-xxxxx",
+                max_length=14,
+                classes="totp",
+                restrict=r"[0-9A-Za-z -]*",
             )
             yield Static("", id="login-message", markup=False)
             yield Button("Sign in", id="sign-in", variant="primary")

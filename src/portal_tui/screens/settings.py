@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,10 +19,11 @@ from portal_core.rules.identifiers import format_tin
 from portal_tui.assets import stylesheet
 from portal_tui.display_text import plain_label, printable, when
 from portal_tui.messages import AccountChanged
+from portal_tui.qr_text import QR_STYLE, qr_text
 from portal_tui.screens.base import MenuScreen
 
 if TYPE_CHECKING:
-    from portal_core.models.identity import Account, AdminHandover
+    from portal_core.models.identity import Account, AdminHandover, RecoveryCodes, TotpEnrollment
 
 NOTIFICATION_KINDS = {
     "message_reply": "A reply to one of my messages",
@@ -99,13 +101,19 @@ class SettingsScreen(MenuScreen):
                 yield Static("Two-step sign-in (authenticator app)", classes="section-title")
                 yield Static(totp_state(account), id="totp-state", markup=False)
                 yield Button("Set up an authenticator app", id="totp-begin")
+                yield Static("", id="totp-qr", markup=False)
                 yield Static("", id="totp-secret", markup=False)
                 yield Input(id="totp-code", placeholder="6-digit code from the app")
                 yield Button("Turn two-step sign-in on", id="totp-confirm")
+                yield Static("", id="totp-recovery", markup=False)
                 yield Input(
-                    id="totp-password", password=True, placeholder="Password, to turn it off"
+                    id="totp-password",
+                    password=True,
+                    placeholder="Password, to turn it off or make new recovery codes",
                 )
-                yield Button("Turn two-step sign-in off", id="totp-remove")
+                with Horizontal(classes="pair"):
+                    yield Button("Turn two-step sign-in off", id="totp-remove")
+                    yield Button("Make new recovery codes", id="totp-recovery-new")
                 yield Static("", classes="answer", id="ans-totp", markup=False)
             with Vertical(classes="section", id="sec-admins"):
                 yield Static("Who manages my access?", classes="section-title")
@@ -166,6 +174,12 @@ class SettingsScreen(MenuScreen):
 
     def _arm(self) -> None:
         self._ready = True
+
+    def on_screen_suspend(self) -> None:
+        # Recovery codes are shown once: leaving Settings (another menu, signing out) takes them
+        # off; a dialog or the palette over it does not.
+        if self not in self.app.screen_stack:
+            self.query_one("#totp-recovery", Static).update("")
 
     def action_refresh(self) -> None:
         self.load()
@@ -341,23 +355,65 @@ class SettingsScreen(MenuScreen):
 
     @on(Button.Pressed, "#totp-begin")
     def _totp_begin(self) -> None:
-        def shown(enrollment: Any) -> str:
+        def shown(enrollment: TotpEnrollment) -> str:
+            qr = self.query_one("#totp-qr", Static)
+            qr.update(Text(qr_text(enrollment.provisioning_uri), style=QR_STYLE))
+            qr.add_class("shown")
             self.query_one("#totp-secret", Static).update(
-                f"Secret: {enrollment.secret}\nURI: {enrollment.provisioning_uri}"
+                "Scan the code with your authenticator app, or type this secret into it:\n"
+                f"Secret: {enrollment.secret}"
             )
+            self.query_one("#totp-recovery", Static).update("")
+            self.query_one("#totp-code", Input).focus(scroll_visible=False)
+            self.call_after_refresh(qr.scroll_visible, top=True, animate=False)
             return "Add the secret to your app, then type the code it shows."
 
         self.call("ans-totp", self.client.begin_totp_enrollment, shown)
 
+    def _show_recovery_codes(self, codes: RecoveryCodes) -> None:
+        """Show a new set of recovery codes, this once, in view."""
+        shown = self.query_one("#totp-recovery", Static)
+        shown.update(recovery_codes_text(codes.codes))
+        self.call_after_refresh(shown.scroll_visible, animate=False)
+
     @on(Button.Pressed, "#totp-confirm")
+    @on(Input.Submitted, "#totp-code")
     def _totp_confirm(self) -> None:
         code = self.value("totp-code").replace(" ", "")
+        self.query_one("#totp-code", Input).value = ""
 
-        async def confirm() -> Account:
-            await self.client.confirm_totp_enrollment(code)
-            return await self.client.account()
+        async def confirm() -> tuple[RecoveryCodes, Account]:
+            codes = await self.client.confirm_totp_enrollment(code)
+            return codes, await self.client.account()
 
-        self.call("ans-totp", confirm, self._totp_changed)
+        def turned_on(result: tuple[RecoveryCodes, Account]) -> str:
+            codes, account = result
+            qr = self.query_one("#totp-qr", Static)
+            qr.update("")
+            qr.remove_class("shown")
+            self.query_one("#totp-secret", Static).update("")
+            self._show_recovery_codes(codes)
+            self._account_changed(account)
+            return "Two-step sign-in is on."
+
+        self.call("ans-totp", confirm, turned_on)
+
+    @on(Button.Pressed, "#totp-recovery-new")
+    def _totp_recovery_new(self) -> None:
+        password = self.query_one("#totp-password", Input).value
+        self.query_one("#totp-password", Input).value = ""
+
+        async def regenerate() -> tuple[RecoveryCodes, Account]:
+            codes = await self.client.regenerate_recovery_codes(password)
+            return codes, await self.client.account()
+
+        def made(result: tuple[RecoveryCodes, Account]) -> str:
+            codes, account = result
+            self._show_recovery_codes(codes)
+            self._account_changed(account)
+            return "New recovery codes made; the old ones no longer work."
+
+        self.call("ans-totp", regenerate, made)
 
     @on(Button.Pressed, "#totp-remove")
     def _totp_remove(self) -> None:
@@ -368,14 +424,17 @@ class SettingsScreen(MenuScreen):
             await self.client.remove_totp(password)
             return await self.client.account()
 
-        self.call("ans-totp", remove, self._totp_changed)
+        def removed(account: Account) -> str:
+            self.query_one("#totp-recovery", Static).update("")
+            self._account_changed(account)
+            return "Two-step sign-in is off."
 
-    def _totp_changed(self, account: Account) -> str:
-        """Show the two-step state the server now has (the answer says it too)."""
+        self.call("ans-totp", remove, removed)
+
+    def _account_changed(self, account: Account) -> None:
+        """Refresh what this screen and the app show of the account."""
         self.query_one("#totp-state", Static).update(totp_state(account))
-        self.query_one("#totp-secret", Static).update("")
-        self.query_one("#totp-code", Input).value = ""
-        return f"Two-step sign-in is {'on' if account.totp_enabled else 'off'}."
+        self.post_message(AccountChanged(account))
 
     # -- other TINs and accounts ------------------------------------------------------------------
     @on(Button.Pressed, "#add-tin-go")
@@ -458,8 +517,23 @@ class SettingsScreen(MenuScreen):
 
 
 def totp_state(account: Account) -> str:
-    """Whether two-step sign-in is on, as the section's first line says it."""
-    return "On." if account.totp_enabled else "Off."
+    """Whether two-step sign-in is on, and how many recovery codes are left."""
+    if not account.totp_enabled:
+        return "Off."
+    left = account.recovery_codes_left
+    if left == 0:
+        return "On. No recovery code is left: make new ones below."
+    return f"On. {left} recovery code{'s' if left != 1 else ''} left."
+
+
+def recovery_codes_text(codes: list[str]) -> str:
+    """A set of recovery codes as shown once after it is made."""
+    rows = ["   ".join(codes[i : i + 2]) for i in range(0, len(codes), 2)]
+    return (
+        "Recovery codes, shown only this once: write them down or print them and keep them "
+        "away from your phone. Each works once, in place of a code from the app, if the phone "
+        "is lost.\n\n" + "\n".join(f"  {row}" for row in rows)
+    )
 
 
 def email_state(account: Account) -> str:

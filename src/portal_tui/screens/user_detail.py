@@ -18,7 +18,7 @@ from portal_tui.screens.base import MenuScreen
 
 if TYPE_CHECKING:
     from portal_core.models.identity import Role, TinRole
-    from portal_core.models.users import UserDetail
+    from portal_core.models.users import SignInEvent, UserDetail
 
 
 class UserDetailScreen(MenuScreen):
@@ -37,6 +37,7 @@ class UserDetailScreen(MenuScreen):
         Binding("v", "reactivate", "Reactivate", id="user.reactivate"),
         Binding("y", "approve", "Approve", id="user.approve"),
         Binding("n", "reject", "Reject", id="user.reject"),
+        Binding("h", "sign_ins", "Sign-ins", id="user.sign_ins"),
     ]
 
     def __init__(self, user_id: int) -> None:
@@ -52,6 +53,7 @@ class UserDetailScreen(MenuScreen):
         with VerticalScroll(id="user-body"):
             yield Static("", id="user-facts", markup=False)
             yield Static("", id="user-roles", markup=False)
+            yield Static("", id="user-sign-ins", markup=False)
 
     def reload_after(self, _: object) -> None:
         """Fetch again once a pushed screen closes (it may have changed something)."""
@@ -141,6 +143,22 @@ class UserDetailScreen(MenuScreen):
         if not user.roles:
             roles.append("  none")
         self.query_one("#user-roles", Static).update(printable("\n".join(roles)))
+
+    # -- sign-in history ---------------------------------------------------------------------------
+    @work(exclusive=True, group="user-sign-ins")
+    async def action_sign_ins(self) -> None:
+        """The user's last sign-ins and failed attempts, from the audit log (the look is
+        audited)."""
+        shown = self.query_one("#user-sign-ins", Static)
+        shown.update("\nSign-ins: loading…")
+        try:
+            events = await self.client.sign_in_history(self.user_id, SIGN_INS_SHOWN)
+        except PortalError as error:
+            shown.update("")
+            self.report(error)
+            return
+        shown.update(printable(sign_in_text(events)))
+        self.call_after_refresh(shown.scroll_visible, animate=False)
 
     # -- running an action ------------------------------------------------------------------------
     @work(exclusive=True, group="user-action")
@@ -287,3 +305,50 @@ class UserDetailScreen(MenuScreen):
         )
         if reason is not None:
             self.run(lambda: self.client.reject_user(user.id, tin, reason), "Registrant refused.")
+
+
+SIGN_INS_SHOWN = 20
+"""How many sign-in events `h` shows."""
+
+SIGN_IN_REASONS = {
+    "wrong_password": "wrong password",
+    "wrong_code": "wrong authenticator code",
+    "wrong_recovery_code": "wrong recovery code",
+    "replayed_code": "authenticator code used twice",
+    "throttled": "refused: too many failures, waiting",
+    "locked": "refused: account locked",
+    "pending": "refused: registration not yet approved",
+    "deactivated": "refused: account deactivated",
+    "no_access": "refused: no active access at any TIN",
+    "legacy": "old-portal account, asked to move over",
+}
+"""Plain words for why an attempt failed or was refused."""
+
+
+def sign_in_event_text(event: SignInEvent) -> str:
+    """One line: when (the payer's time, with its zone) and what happened."""
+    from portal_core.rules.deadlines import PAYER_TIME_ZONE
+
+    when = f"{event.at.astimezone(PAYER_TIME_ZONE):%m/%d/%Y %H:%M %Z}"
+    if event.outcome == "ok":
+        what = "signed in"
+        if event.recovery_code:
+            what += " with a recovery code"
+        elif event.second_factor:
+            what += " with the authenticator code"
+    else:
+        reason = event.reason or ""
+        what = SIGN_IN_REASONS.get(reason, reason.replace("_", " ") or event.outcome)
+        if event.outcome == "failed" and not what.startswith("refused"):
+            what = f"failed: {what}"
+    return f"  {when}  {what}"
+
+
+def sign_in_text(events: list[SignInEvent]) -> str:
+    """The sign-in history section."""
+    if not events:
+        return "\nSign-ins: none recorded."
+    return "\n".join(
+        ["", f"Sign-ins (last {len(events)}, newest first)"]
+        + [sign_in_event_text(e) for e in events]
+    )

@@ -13,6 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Select, Static
 
 from portal_core.errors import PortalError
+from portal_core.models.users import USER_EXPORT_COLUMNS
 from portal_tui.assets import stylesheet
 from portal_tui.display_text import when
 from portal_tui.messages import OpenUser
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 100
 """Users fetched per page."""
+
+EXPORT_PAGE = 500
+"""Users fetched per page while exporting."""
 
 STATUS_CHOICES = [
     ("Active", "active"),
@@ -56,6 +60,23 @@ def user_status(user: UserSummary) -> str:
     return standing_word(user.status)
 
 
+def user_export_row(user: UserSummary) -> list[object]:
+    """A user as a row of the exported list: codes as stored, times in the payer's zone."""
+    from enum import Enum
+
+    from portal_core.rules.local_time import iso_time
+
+    row: list[object] = []
+    for column in USER_EXPORT_COLUMNS:
+        value = getattr(user, column)
+        if isinstance(value, Enum):
+            value = value.value
+        elif hasattr(value, "astimezone"):
+            value = iso_time(value)
+        row.append(value)
+    return row
+
+
 def short_date(value: datetime | None) -> str:
     """`11/23/2026` (the payer's day), or `never` for no date."""
     return when(value, "day", missing="never")
@@ -79,6 +100,7 @@ class UsersScreen(MenuScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="users.filter"),
         Binding("c", "create", "New user", id="users.create"),
+        Binding("x", "export", "Export", id="users.export"),
         Binding("f5", "refresh", "Refresh", id="users.refresh"),
         Binding("escape", "to_table", "List", show=False, id="users.to_table"),
     ]
@@ -175,6 +197,41 @@ class UsersScreen(MenuScreen):
                 self.open_user(match.id)
             elif not page.items:
                 self.notify("No user by that name at this TIN.", severity="warning")
+
+    @work(exclusive=True, group="users-export")
+    async def action_export(self) -> None:
+        """Save every user the filter matches as CSV, to a file only the user can read."""
+        import asyncio
+        from pathlib import Path
+
+        from portal_core.paths import data_dir, write_private_file
+        from portal_core.rules.csv_cells import csv_bytes
+        from portal_tui.modals.file_path import FilePathModal
+
+        wanted = self.current_filter()
+        default = data_dir() / "exports" / f"users-{wanted.tin or 'payer'}.csv"
+        path = await self.app.push_screen_wait(FilePathModal("Export the user list", default))
+        if path is None:
+            return
+        found: list[UserSummary] = []
+        after: str | None = None
+        try:
+            while True:
+                page = await self.client.list_users(wanted, after=after, limit=EXPORT_PAGE)
+                found.extend(page.items)
+                after = page.next_cursor
+                if after is None:
+                    break
+        except PortalError as error:
+            self.report(error)
+            return
+        content = csv_bytes(USER_EXPORT_COLUMNS, (user_export_row(u) for u in found))
+        try:
+            await asyncio.to_thread(write_private_file, Path(path), content)
+        except OSError as error:
+            self.notify(f"The file could not be written: {error.strerror}", severity="error")
+            return
+        self.notify(f"{len(found)} users saved to {path}.")
 
     @on(ResultTable.Opened, "#users-table")
     def _opened(self, event: ResultTable.Opened) -> None:

@@ -56,7 +56,9 @@ def login(context: CliContext, username: str | None, print_token: bool) -> None:
             try:
                 result = await client.sign_in(name, password, code)
             except SecondFactorRequired:
-                asked = click.prompt("Code from your authenticator app", err=True)
+                asked = click.prompt(
+                    "Code from your authenticator app (or a recovery code)", err=True
+                )
                 result = await client.sign_in(name, password, asked)
             return result.token
         finally:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from portal_core.models.users import USER_EXPORT_COLUMNS
 from portal_tui.subcommands.context import CliContext
 from portal_tui.subcommands.output import emit, format_option
 
@@ -13,17 +14,7 @@ if TYPE_CHECKING:
     from portal_core.client.base import PortalClient
     from portal_core.models.users import UserSummary
 
-USER_COLUMNS = (
-    "id",
-    "username",
-    "full_name",
-    "email",
-    "role",
-    "status",
-    "locked",
-    "last_sign_in_at",
-    "affiliation_count",
-)
+USER_COLUMNS = USER_EXPORT_COLUMNS
 
 
 @click.group("users")
