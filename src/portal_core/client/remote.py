@@ -51,6 +51,7 @@ from portal_core.models.identity import (
 )
 from portal_core.models.reviews import (
     BulkDecision,
+    BulkDecisionPreview,
     CampaignSummary,
     ReviewItem,
     ReviewItemFilter,
@@ -397,6 +398,11 @@ class RemoteClient(PortalClient):
             filter=filter,
             after=after,
             limit=limit,
+        )
+
+    async def preview_decision(self, campaign_id: int, bulk: BulkDecision) -> BulkDecisionPreview:
+        return await self._call(
+            "preview_decision", BulkDecisionPreview, campaign_id=campaign_id, bulk=bulk
         )
 
     async def decide(self, campaign_id: int, bulk: BulkDecision) -> int:
