@@ -538,7 +538,9 @@ class ReviewService:
                 )
             }
         undecided = counts.pop(None, 0)
-        decided = {ReviewDecisionKind(kind): n for kind, n in sorted(counts.items())}
+        decided = {
+            kind: counts[kind.value] for kind in ReviewDecisionKind if counts.get(kind.value)
+        }
         matched = undecided + sum(decided.values())
         return BulkDecisionPreview(
             matched=matched,
