@@ -379,10 +379,30 @@ class SettingsScreen(MenuScreen):
         )
 
     @on(Button.Pressed, "#merge-go")
-    def _merge(self) -> None:
+    @work(exclusive=True, group="settings-merge")
+    async def _merge(self) -> None:
+        from portal_tui.modals.confirm import ConfirmModal
+
         username = self.value("merge-username")
-        password = self.query_one("#merge-password", Input).value
-        self.query_one("#merge-password", Input).value = ""
+        password_field = self.query_one("#merge-password", Input)
+        password = password_field.value
+        me = self.account.username
+        # Said in words before anything moves; escape leaves both fields as they were.
+        if (
+            username
+            and password
+            and not await self.app.push_screen_wait(
+                ConfirmModal(
+                    f"Bring {username} into {me}?",
+                    f"The TINs and provider affiliations of {username} move to your account "
+                    f"{me}, and {username} is deactivated: it can no longer sign in. Where both "
+                    "hold a role at one TIN, the broader role is kept.",
+                    yes="Consolidate",
+                )
+            )
+        ):
+            return
+        password_field.value = ""
         self.call(
             "ans-merge",
             lambda: self.client.consolidate_account(username, password),
