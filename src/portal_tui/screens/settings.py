@@ -19,6 +19,7 @@ from portal_tui.assets import stylesheet
 from portal_tui.display_text import plain_label, printable
 from portal_tui.messages import AccountChanged
 from portal_tui.screens.base import MenuScreen
+from portal_tui.widgets.ticks import TickBox
 
 if TYPE_CHECKING:
     from portal_core.models.identity import Account, AdminHandover
@@ -84,9 +85,7 @@ class SettingsScreen(MenuScreen):
             with Vertical(classes="section", id="sec-notify"):
                 yield Static("Notify me when", classes="section-title")
                 for kind, label in NOTIFICATION_KINDS.items():
-                    yield Checkbox(
-                        label, account.notification_prefs.get(kind, True), id=f"n-{kind}"
-                    )
+                    yield TickBox(label, account.notification_prefs.get(kind, True), id=f"n-{kind}")
                 yield Button("Save notification choices", id="save-notify")
                 yield Static("", classes="answer", id="ans-notify", markup=False)
             with Vertical(classes="section", id="sec-password"):
