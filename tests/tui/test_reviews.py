@@ -168,7 +168,7 @@ async def test_bulk_decide_keeps_decisions_unless_told_to_overwrite(
         await settle(pilot, lambda: "Decide all 7 items" in screen_text(app))
         await pilot.press("down", "enter")  # Deactivate
         await give_reason(pilot, app)
-        await settle(pilot, lambda: "Some are decided already" in screen_text(app))
+        await settle(pilot, lambda: "Keep what was decided?" in screen_text(app))
         text = question(app)
         assert "Deactivate 5 undecided users. 2 already decided (2 keep) stay as decided." in text
         assert "Overwrite the 2 decided too: deactivate all 7 users" in text
@@ -180,7 +180,7 @@ async def test_bulk_decide_keeps_decisions_unless_told_to_overwrite(
         await settle(pilot, lambda: "Decide all 7 items" in screen_text(app))
         await pilot.press("down", "enter")
         await give_reason(pilot, app)
-        await settle(pilot, lambda: "Some are decided already" in screen_text(app))
+        await settle(pilot, lambda: "Keep what was decided?" in screen_text(app))
         await pilot.press("enter")  # the first choice: the undecided only
         await settle(pilot, lambda: "Decided 7 of 7" in screen_text(app))
         decided = decisions(services)
@@ -191,16 +191,16 @@ async def test_bulk_decide_keeps_decisions_unless_told_to_overwrite(
         await pilot.press("b")
         await settle(pilot, lambda: "Decide all 7 items" in screen_text(app))
         await pilot.press("enter")  # Keep
-        await settle(pilot, lambda: "Some are decided already" in screen_text(app))
+        await settle(pilot, lambda: "Keep what was decided?" in screen_text(app))
         text = question(app)
-        assert "All 7 users are decided already (2 keep, 5 deactivate)." in text
+        assert "All 7 users are decided already (2 keep, 5 deactivate)" in text
         await pilot.press("enter")  # Leave them as decided
         await pilot.pause()
         assert list(decisions(services).values()).count("deactivate") == 5
         await pilot.press("b")
         await settle(pilot, lambda: "Decide all 7 items" in screen_text(app))
         await pilot.press("enter")
-        await settle(pilot, lambda: "Some are decided already" in screen_text(app))
+        await settle(pilot, lambda: "Keep what was decided?" in screen_text(app))
         await pilot.press("down", "enter")  # Overwrite them
         await settle(pilot, lambda: set(decisions(services).values()) == {"keep"})
 
@@ -217,7 +217,7 @@ async def test_a_selection_asks_before_overwriting(
         assert len(table.selected) == 2
         await pilot.press("d")
         await give_reason(pilot, app)
-        await settle(pilot, lambda: "Some are decided already" in screen_text(app))
+        await settle(pilot, lambda: "Keep what was decided?" in screen_text(app))
         text = question(app)
         assert "Deactivate 1 undecided user. 1 already decided (1 keep) stay as decided." in text
         await pilot.press("enter")

@@ -66,8 +66,16 @@ DECISION_VERBS = {
 
 
 def _users(count: int, what: str = "") -> str:
+    """Users counted: `1 user`, `9 undecided users`."""
     noun = "user" if count == 1 else "users"
     return f"{count:,} {what} {noun}" if what else f"{count:,} {noun}"
+
+
+def _every(count: int) -> str:
+    """Every one of `count` users: `the user`, `both users`, `all 13 users`."""
+    if count == 1:
+        return "the user"
+    return "both users" if count == 2 else f"all {count:,} users"
 
 
 def overwrite_question(
@@ -79,16 +87,18 @@ def overwrite_question(
     count = sum(decided.values())
     # In the words of the Decision column: "2 keep, 1 new role, 1 narrow".
     held = ", ".join(f"{n:,} {DECISION_LABELS[k.value].lower()}" for k, n in decided.items())
-    every = f"{verb.lower()} all {_users(undecided + count)}"
+    every = f"{verb.lower()} {_every(undecided + count)}"
     if undecided == 0:
-        text = f"All {_users(count)} are decided already ({held}). They stay as decided."
+        verb_be = "is" if count == 1 else "are"
+        text = f"{_every(count).capitalize()} {verb_be} decided already ({held}): nothing changes "
+        text += "unless you overwrite."
         return text, [(None, "Leave them as decided"), (True, f"Overwrite them: {every}")]
     text = (
         f"{verb} {_users(undecided, 'undecided')}. "
         f"{count:,} already decided ({held}) stay as decided."
     )
     return text, [
-        (False, f"{verb} the {_users(undecided)} undecided only"),
+        (False, f"{verb} the {_users(undecided, 'undecided')} only"),
         (True, f"Overwrite the {count:,} decided too: {every}"),
     ]
 
@@ -358,7 +368,7 @@ class ReviewWorklistScreen(MenuScreen):
             )
             return False if confirmed else None
         return await self.app.push_screen_wait(
-            ChoiceModal["bool | None"]("Some are decided already", choices, text=text)
+            ChoiceModal["bool | None"]("Keep what was decided?", choices, text=text)
         )
 
     def _decide(
