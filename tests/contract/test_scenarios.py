@@ -143,6 +143,13 @@ async def test_review_decide_and_sign_off(client: PortalClient) -> None:
         await client.decide(campaign.id, BulkDecision(decision=keep, item_ids=[page.items[0].id]))
         == 1
     )
+    # The confirmation's counts: the kept item stays kept unless the bulk decision overwrites it.
+    preview = await client.preview_decision(
+        campaign.id, BulkDecision(decision=keep, filter=ReviewItemFilter())
+    )
+    assert (preview.matched, preview.undecided) == (campaign.total, campaign.total - 1)
+    assert preview.decided == {ReviewDecisionKind.KEEP: 1}
+    assert preview.will_change == campaign.total - 1
     everything = BulkDecision(decision=keep, filter=ReviewItemFilter(decided=False))
     assert await client.decide(campaign.id, everything) == campaign.total - 1
     result = await client.sign_off(campaign.id)

@@ -245,6 +245,16 @@ METHOD_ACTIONS: dict[str, tuple[Action, bool, Call]] = {
     "open_campaign": (Action.RUN_REVIEWS, True, lambda c, w: c.open_campaign(MAIN_TIN)),
     "get_campaign": (Action.RUN_REVIEWS, True, lambda c, w: c.get_campaign(w["campaign_id"])),
     "review_items": (Action.RUN_REVIEWS, True, lambda c, w: c.review_items(w["campaign_id"])),
+    "preview_decision": (
+        Action.RUN_REVIEWS,
+        True,
+        lambda c, w: c.preview_decision(
+            w["campaign_id"],
+            BulkDecision(
+                decision=ReviewDecision(decision=ReviewDecisionKind.KEEP), item_ids=[w["item_id"]]
+            ),
+        ),
+    ),
     "decide": (
         Action.RUN_REVIEWS,
         True,

@@ -104,6 +104,7 @@ def decide(
     *,
     item_ids: list[int] | None = None,
     filter: ReviewItemFilter | None = None,
+    overwrite: bool = False,
     **decision: object,
 ) -> int:
     return services.reviews.decide(
@@ -113,6 +114,7 @@ def decide(
             decision=ReviewDecision(decision=kind, **decision),  # type: ignore[arg-type]
             item_ids=item_ids,
             filter=filter,
+            overwrite=overwrite,
         ),
     )
 
@@ -351,6 +353,91 @@ def test_bulk_decide_writes_one_audit_row_with_count_and_range(
     assert (rows[0].detail["first_item_id"], rows[0].detail["last_item_id"]) == (low, high)
 
 
+def test_bulk_decide_keeps_decisions_already_made_unless_told_to_overwrite(
+    services: Services, db: Database, practice: Practice
+) -> None:
+    admin = as_user(db, practice.admin)
+    campaign = services.reviews.open_campaign(admin, TIN)
+    items = items_by_user(services, admin, campaign.id)
+
+    def item_id(user_id: int) -> int:
+        return items[user_id].id  # type: ignore[attr-defined]
+
+    decide(services, admin, campaign.id, K.KEEP, item_ids=[item_id(practice.admin)])
+    decide(
+        services,
+        admin,
+        campaign.id,
+        K.CHANGE_ROLE,
+        item_ids=[item_id(practice.staff_never)],
+        new_role=Role.BILLING,
+        justification="works on billing",
+    )
+    decide(
+        services,
+        admin,
+        campaign.id,
+        K.NARROW_AFFILIATIONS,
+        item_ids=[item_id(practice.billing_left)],
+        new_affiliations=[practice.npi_a],
+    )
+    deactivate_all = BulkDecision(
+        decision=ReviewDecision(decision=K.DEACTIVATE, justification="clean slate"),
+        filter=ReviewItemFilter(),
+    )
+    preview = services.reviews.preview_decision(admin, campaign.id, deactivate_all)
+    assert (preview.matched, preview.undecided, preview.will_change) == (6, 3, 3)
+    assert preview.decided == {K.KEEP: 1, K.CHANGE_ROLE: 1, K.NARROW_AFFILIATIONS: 1}
+    assert services.reviews.get_campaign(admin, campaign.id).decided == 3  # the preview sets none
+
+    assert services.reviews.decide(admin, campaign.id, deactivate_all) == 3
+    after = items_by_user(services, admin, campaign.id)
+    assert after[practice.admin].decision is K.KEEP  # type: ignore[attr-defined]
+    assert after[practice.staff_never].decision is K.CHANGE_ROLE  # type: ignore[attr-defined]
+    assert after[practice.staff_never].new_role is Role.BILLING  # type: ignore[attr-defined]
+    assert after[practice.billing_left].decision is K.NARROW_AFFILIATIONS  # type: ignore[attr-defined]
+    assert after[practice.staff_idle].decision is K.DEACTIVATE  # type: ignore[attr-defined]
+
+    # Explicitly: every match, decided or not.
+    overwrite = deactivate_all.model_copy(update={"overwrite": True})
+    preview = services.reviews.preview_decision(admin, campaign.id, overwrite)
+    assert (preview.matched, preview.undecided, preview.will_change) == (6, 0, 6)
+    assert services.reviews.decide(admin, campaign.id, overwrite) == 6
+    after = items_by_user(services, admin, campaign.id)
+    assert {i.decision for i in after.values()} == {K.DEACTIVATE}  # type: ignore[attr-defined]
+    with db.read() as conn:
+        details = conn.execute(
+            select(audit_log.c.detail)
+            .where(audit_log.c.action == "reviews.decide")
+            .order_by(audit_log.c.id)
+        ).scalars()
+        assert [d["overwrite"] for d in details][-2:] == [False, True]
+
+
+def test_a_selection_keeps_decided_items_too(
+    services: Services, db: Database, practice: Practice
+) -> None:
+    admin = as_user(db, practice.admin)
+    campaign = services.reviews.open_campaign(admin, TIN)
+    items = items_by_user(services, admin, campaign.id)
+    kept, idle = items[practice.staff_recent].id, items[practice.staff_idle].id  # type: ignore[attr-defined]
+    decide(services, admin, campaign.id, K.KEEP, item_ids=[kept])
+    bulk = BulkDecision(
+        decision=ReviewDecision(decision=K.DEACTIVATE, justification="left in June"),
+        item_ids=[kept, idle],
+    )
+    preview = services.reviews.preview_decision(admin, campaign.id, bulk)
+    assert (preview.matched, preview.undecided, preview.decided) == (2, 1, {K.KEEP: 1})
+    assert services.reviews.decide(admin, campaign.id, bulk) == 1
+    after = items_by_user(services, admin, campaign.id)
+    assert after[practice.staff_recent].decision is K.KEEP  # type: ignore[attr-defined]
+    # An item of another campaign is refused in the preview as in the decision.
+    with pytest.raises(NotFound):
+        services.reviews.preview_decision(
+            admin, campaign.id, bulk.model_copy(update={"item_ids": [kept, 10_000]})
+        )
+
+
 def test_item_ids_of_another_campaign_are_refused(
     services: Services, db: Database, practice: Practice
 ) -> None:
@@ -392,6 +479,7 @@ def test_sign_off_applies_decisions_and_files_evidence(
         K.DEACTIVATE,
         filter=ReviewItemFilter(flag=ReviewFlag.INACTIVE_90D),
         justification="no sign-in for 90 days",
+        overwrite=True,
     )
     decide(
         services,
@@ -401,6 +489,7 @@ def test_sign_off_applies_decisions_and_files_evidence(
         item_ids=[item_id(practice.staff_never)],
         new_role=Role.BILLING,
         justification="works on billing",
+        overwrite=True,
     )
     decide(
         services,
@@ -409,6 +498,7 @@ def test_sign_off_applies_decisions_and_files_evidence(
         K.NARROW_AFFILIATIONS,
         item_ids=[item_id(practice.billing_left)],
         new_affiliations=[practice.npi_a],
+        overwrite=True,
     )
     clock.advance(days=2)
     result = services.reviews.sign_off(admin, campaign.id)
@@ -529,6 +619,7 @@ def test_evidence_csv_neutralizes_formula_cells(
         K.DEACTIVATE,
         item_ids=[idle.id],  # type: ignore[attr-defined]
         justification='=HYPERLINK("http://evil.example","x")',
+        overwrite=True,
     )
     content = services.reviews.export_evidence(admin, campaign.id, "csv")
     rows = list(csv.DictReader(io.StringIO(content.decode())))

@@ -139,3 +139,92 @@ async def test_thousands_of_items_page_in_lazily(make_app, big_practice: Practic
         await settle(pilot, lambda: len(table.rows) == 607 and not table.fetching)
         assert table.cursor == 606
         assert "Row 607 of 607" in table.status_text
+
+
+def question(app: PortalApp) -> str:
+    """The open modal's words and choices, on one line."""
+    from textual.widgets import OptionList, Static
+
+    words = [str(w.content) for w in app.screen.query(".modal-text").results(Static)]
+    words += [str(o.prompt) for lst in app.screen.query(OptionList) for o in lst.options]
+    return " | ".join(words)
+
+
+async def give_reason(pilot, app: PortalApp, reason: str = "left the practice in October") -> None:
+    await settle(pilot, lambda: app.screen.query("#reason").first() is not None)
+    app.screen.query_one("#reason", Input).value = reason
+    await pilot.press("enter")
+
+
+async def test_bulk_decide_keeps_decisions_unless_told_to_overwrite(
+    make_app, practice: Practice, services: Services
+):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_worklist(pilot, app)
+        await pilot.press("y", "y")  # keep ada.admin and lou.locked
+        await settle(pilot, lambda: "Decided 2 of 7" in screen_text(app))
+        await pilot.press("b")
+        await settle(pilot, lambda: "Decide all 7 items" in screen_text(app))
+        await pilot.press("down", "enter")  # Deactivate
+        await give_reason(pilot, app)
+        await settle(pilot, lambda: "Keep what was decided?" in screen_text(app))
+        text = question(app)
+        assert "Deactivate 5 undecided users. 2 already decided (2 keep) stay as decided." in text
+        assert "Overwrite the 2 decided too: deactivate all 7 users" in text
+        await pilot.press("escape")  # changes nothing
+        await pilot.pause()
+        assert sorted(filter(None, decisions(services).values())) == ["keep", "keep"]
+
+        await pilot.press("b")
+        await settle(pilot, lambda: "Decide all 7 items" in screen_text(app))
+        await pilot.press("down", "enter")
+        await give_reason(pilot, app)
+        await settle(pilot, lambda: "Keep what was decided?" in screen_text(app))
+        await pilot.press("enter")  # the first choice: the undecided only
+        await settle(pilot, lambda: "Decided 7 of 7" in screen_text(app))
+        decided = decisions(services)
+        assert decided["ada.admin"] == decided["lou.locked"] == "keep"
+        assert {decided[f"staff.0{n}"] for n in range(1, 6)} == {"deactivate"}
+
+        # Everything is decided: keeping all of them needs the overwrite choice.
+        await pilot.press("b")
+        await settle(pilot, lambda: "Decide all 7 items" in screen_text(app))
+        await pilot.press("enter")  # Keep
+        await settle(pilot, lambda: "Keep what was decided?" in screen_text(app))
+        text = question(app)
+        assert "All 7 users are decided already (2 keep, 5 deactivate)" in text
+        await pilot.press("enter")  # Leave them as decided
+        await pilot.pause()
+        assert list(decisions(services).values()).count("deactivate") == 5
+        await pilot.press("b")
+        await settle(pilot, lambda: "Decide all 7 items" in screen_text(app))
+        await pilot.press("enter")
+        await settle(pilot, lambda: "Keep what was decided?" in screen_text(app))
+        await pilot.press("down", "enter")  # Overwrite them
+        await settle(pilot, lambda: set(decisions(services).values()) == {"keep"})
+
+
+async def test_a_selection_asks_before_overwriting(
+    make_app, practice: Practice, services: Services
+):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = await open_worklist(pilot, app)
+        await pilot.press("y")  # keep ada.admin; the cursor moves to lou.locked
+        await settle(pilot, lambda: "Decided 1 of 7" in screen_text(app))
+        await pilot.press("up", "space", "space")  # select ada.admin and lou.locked
+        assert len(table.selected) == 2
+        await pilot.press("d")
+        await give_reason(pilot, app)
+        await settle(pilot, lambda: "Keep what was decided?" in screen_text(app))
+        text = question(app)
+        assert "Deactivate 1 undecided user. 1 already decided (1 keep) stay as decided." in text
+        await pilot.press("enter")
+        await settle(pilot, lambda: "Decided 2 of 7" in screen_text(app))
+        decided = decisions(services)
+        assert (decided["ada.admin"], decided["lou.locked"]) == ("keep", "deactivate")
+        # The line under the cursor is decided again without a question.
+        await pilot.press("home", "d")
+        await give_reason(pilot, app)
+        await settle(pilot, lambda: decisions(services)["ada.admin"] == "deactivate")

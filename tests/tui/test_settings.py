@@ -32,11 +32,17 @@ def answer(app: PortalApp, answer_id: str) -> str:
     return str(app.screen.query_one(f"#{answer_id}", Static).render())
 
 
-async def press_and_wait(pilot, button_id: str, answer_id: str) -> str:
-    """Press a settings button and wait for its section's answer; returns it."""
+async def press_and_wait(pilot, button_id: str, answer_id: str, confirm: bool = False) -> str:
+    """Press a settings button (and `y` at its confirmation) and wait for its section's answer;
+    returns it."""
+    from portal_tui.modals.confirm import ConfirmModal
+
     app = pilot.app
     app.screen.query_one(f"#{answer_id}", Static).update("")
     app.screen.query_one(f"#{button_id}").press()
+    if confirm:
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
     await settle(pilot, lambda: answer(app, answer_id) not in ("", "Working…"))
     return answer(app, answer_id)
 
@@ -234,14 +240,28 @@ async def test_consolidation_moves_the_other_accounts_tins(
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await open_settings(pilot)
-        fill(app.screen, **{"merge-username": "ada.hillside", "merge-password": "wrong password"})
-        said = await press_and_wait(pilot, "merge-go", "ans-merge")
+        settings = app.screen
+        fill(settings, **{"merge-username": "ada.hillside", "merge-password": "wrong password"})
+        said = await press_and_wait(pilot, "merge-go", "ans-merge", confirm=True)
         assert "not right" in said
         assert user_value(services, "ada.hillside", "status") == "active"
         assert OTHER_TIN not in roles_of(services, practice.admin_id)
 
-        fill(app.screen, **{"merge-username": "ada.hillside", "merge-password": PASSWORD})
-        said = await press_and_wait(pilot, "merge-go", "ans-merge")
+        # Said in words first; escape changes nothing and leaves the fields as they were.
+        fill(settings, **{"merge-username": "ada.hillside", "merge-password": PASSWORD})
+        settings.query_one("#merge-go").press()
+        await settle(pilot, lambda: "Bring ada.hillside into ada.admin?" in screen_text(app))
+        words = str(app.screen.query_one(".modal-text", Static).render())
+        assert "ada.hillside is deactivated: it can no longer sign in" in words
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is settings)
+        await pilot.pause()
+        assert user_value(services, "ada.hillside", "status") == "active"
+        assert answer(app, "ans-merge") == said  # the earlier answer; nothing was sent
+        assert settings.query_one("#merge-password", Input).value == PASSWORD
+
+        said = await press_and_wait(pilot, "merge-go", "ans-merge", confirm=True)
+        assert settings.query_one("#merge-password", Input).value == ""
         assert said.startswith("Moved: 55-5443333")
         assert roles_of(services, practice.admin_id)[OTHER_TIN] == ("billing", "active")
         assert user_value(services, "ada.hillside", "status") == "deactivated"

@@ -40,6 +40,11 @@ def facts(app: PortalApp) -> str:
     )
 
 
+def confirmation(app: PortalApp) -> str:
+    """The words of the open confirmation."""
+    return str(app.screen.query_one(".modal-text", Static).render())
+
+
 def toasts(app: PortalApp) -> list[str]:
     return [notification.message for notification in app._notifications]
 
@@ -95,10 +100,27 @@ async def test_edit_contact_refuses_a_bad_email_then_saves(
 async def test_change_role_and_affiliations(make_app, practice: Practice, services: Services):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await open_detail(pilot, "staff.03")
+        detail = await open_detail(pilot, "staff.03")
         await pilot.press("r")
         await settle(pilot, lambda: "New role for staff.03" in screen_text(app))
         await pilot.press("down", "down", "down", "down", "enter")  # Billing
+        # Said in words first: who, which TIN, from which role to which; escape changes nothing.
+        await settle(pilot, lambda: "Change the role of staff.03?" in screen_text(app))
+        assert (
+            "Staff 03 (staff.03) changes from Staff to Billing at TIN 12-3456789 (Lakeside "
+            "Family Practice)." in confirmation(app)
+        )
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is detail)
+        await pilot.pause()
+        assert role_of(services, practice.staff_ids[2]) == ("staff", "active")
+        assert "Staff (active)" in facts(app)
+
+        await pilot.press("r")
+        await settle(pilot, lambda: "New role for staff.03" in screen_text(app))
+        await pilot.press("down", "down", "down", "down", "enter")
+        await settle(pilot, lambda: "Change the role of staff.03?" in screen_text(app))
+        await pilot.press("y")
         await settle(pilot, lambda: "Billing (active)" in facts(app))
         assert role_of(services, practice.staff_ids[2]) == ("billing", "active")
 
@@ -117,6 +139,15 @@ async def test_unlock_a_locked_user(make_app, practice: Practice, services: Serv
         screen = await open_detail(pilot, "lou.locked")
         assert "locked after failed sign-ins" in facts(app)
         await pilot.press("u")
+        await settle(pilot, lambda: "Unlock lou.locked?" in screen_text(app))
+        assert "Lou Locked (lou.locked) was locked after failed sign-ins." in confirmation(app)
+        await pilot.press("escape")  # changes nothing
+        await settle(pilot, lambda: app.screen is screen)
+        await pilot.pause()
+        assert user_value(services, practice.locked_id, "locked") is True
+        await pilot.press("u")
+        await settle(pilot, lambda: "Unlock lou.locked?" in screen_text(app))
+        await pilot.press("y")
         await settle(pilot, lambda: "locked after" not in facts(app))
         assert user_value(services, practice.locked_id, "locked") is False
         assert user_value(services, practice.locked_id, "failed_sign_ins") == 0

@@ -15,6 +15,13 @@ ROUTES = (
     Route("overdue_campaigns", "GET", "/overdue-reviews", "reviews"),
     Route("get_campaign", "GET", "/reviews/{campaign_id}", "reviews"),
     Route("review_items", "POST", "/reviews/{campaign_id}/items/search", "reviews", read=True),
+    Route(
+        "preview_decision",
+        "POST",
+        "/reviews/{campaign_id}/decisions/preview",
+        "reviews",
+        read=True,
+    ),
     Route("decide", "POST", "/reviews/{campaign_id}/decisions", "reviews"),
     Route("sign_off", "POST", "/reviews/{campaign_id}/sign-off", "reviews"),
     Route("export_evidence", "GET", "/reviews/{campaign_id}/evidence", "reviews"),

@@ -114,6 +114,7 @@ from portal_core.models.referrals import (
 )
 from portal_core.models.reviews import (
     BulkDecision,
+    BulkDecisionPreview,
     CampaignSummary,
     ReviewItem,
     ReviewItemFilter,
@@ -351,8 +352,14 @@ class PortalClient(ABC):
         """Items of a campaign, keyset-paged; `total` counts the filter's matches."""
 
     @abstractmethod
+    async def preview_decision(self, campaign_id: int, bulk: BulkDecision) -> BulkDecisionPreview:
+        """How many items a bulk decision would set and what the decided ones hold, deciding
+        nothing."""
+
+    @abstractmethod
     async def decide(self, campaign_id: int, bulk: BulkDecision) -> int:
-        """Record a decision over selected items or a filter; returns how many items it set."""
+        """Record a decision over selected items or a filter (undecided items only, unless
+        `overwrite`); returns how many items it set."""
 
     @abstractmethod
     async def sign_off(self, campaign_id: int) -> SignOffResult:

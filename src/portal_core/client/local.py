@@ -118,6 +118,7 @@ from portal_core.models.referrals import (
 )
 from portal_core.models.reviews import (
     BulkDecision,
+    BulkDecisionPreview,
     CampaignSummary,
     ReviewItem,
     ReviewItemFilter,
@@ -361,6 +362,10 @@ class LocalClient(PortalClient):
         return await self._as_user(
             lambda p: reviews.review_items(p, campaign_id, filter, after, limit)
         )
+
+    async def preview_decision(self, campaign_id: int, bulk: BulkDecision) -> BulkDecisionPreview:
+        reviews = self.services.reviews
+        return await self._as_user(lambda p: reviews.preview_decision(p, campaign_id, bulk))
 
     async def decide(self, campaign_id: int, bulk: BulkDecision) -> int:
         return await self._as_user(lambda p: self.services.reviews.decide(p, campaign_id, bulk))

@@ -52,6 +52,7 @@ from portal_core.models.identity import (
 )
 from portal_core.models.reviews import (
     BulkDecision,
+    BulkDecisionPreview,
     CampaignSummary,
     ReviewItem,
     ReviewItemFilter,
@@ -411,6 +412,11 @@ class RemoteClient(PortalClient):
             filter=filter,
             after=after,
             limit=limit,
+        )
+
+    async def preview_decision(self, campaign_id: int, bulk: BulkDecision) -> BulkDecisionPreview:
+        return await self._call(
+            "preview_decision", BulkDecisionPreview, campaign_id=campaign_id, bulk=bulk
         )
 
     async def decide(self, campaign_id: int, bulk: BulkDecision) -> int:

@@ -97,6 +97,22 @@ class BulkDecision(BaseModel):
     decision: ReviewDecision
     item_ids: list[int] | None = None
     filter: ReviewItemFilter | None = None
+    overwrite: bool = False
+    """False: only undecided items change, decided ones stay as decided. True: decided items are
+    decided again too (the administrator chose to overwrite them)."""
+
+
+class BulkDecisionPreview(BaseModel):
+    """What a bulk decision would change, counted before it is applied."""
+
+    matched: int
+    """Items the selection or filter names."""
+    undecided: int
+    """Of those, the items without a decision."""
+    decided: dict[ReviewDecisionKind, int] = Field(default_factory=dict)
+    """Of those, the items decided already, counted per decision."""
+    will_change: int
+    """The items the bulk decision sets: the undecided ones, or every match with `overwrite`."""
 
 
 class SignOffResult(BaseModel):

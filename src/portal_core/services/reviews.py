@@ -39,6 +39,7 @@ from portal_core.models.identity import Principal, Role, UserBrief
 from portal_core.models.reviews import (
     JUSTIFICATION_REQUIRED,
     BulkDecision,
+    BulkDecisionPreview,
     CampaignSummary,
     ReviewDecisionKind,
     ReviewFlag,
@@ -498,10 +499,62 @@ class ReviewService:
         cursor = str(items[-1].id) if len(rows) > limit and items else None
         return Page[ReviewItem](items=items, next_cursor=cursor, total=total)
 
+    def _bulk_conditions(
+        self, conn: Connection, principal: Principal, campaign_id: int, bulk: BulkDecision
+    ) -> list[ColumnElement[bool]]:
+        """The items a bulk decision names (every named item must be part of the campaign),
+        decided ones included."""
+        if bulk.item_ids is None and bulk.filter is None:
+            raise ValidationFailed("Choose the items to decide, or a filter.", field="item_ids")
+        if bulk.item_ids is not None and not bulk.item_ids:
+            raise ValidationFailed("Choose at least one item.", field="item_ids")
+        if bulk.item_ids is None:
+            return self._item_conditions(principal, campaign_id, bulk.filter)
+        ids = sorted(set(bulk.item_ids))
+        conditions = [review_items.c.campaign_id == campaign_id, review_items.c.id.in_(ids)]
+        found = conn.execute(
+            select(func.count()).select_from(review_items).where(*conditions)
+        ).scalar_one()
+        if found != len(ids):
+            raise NotFound("Some of those items are not part of this review.")
+        return conditions
+
+    def preview_decision(
+        self, principal: Principal, campaign_id: int, bulk: BulkDecision
+    ) -> BulkDecisionPreview:
+        """How many items a bulk decision would set, and what the decided ones among them hold,
+        without deciding anything (for the confirmation)."""
+        with self._acting(principal, "reviews.decide", campaign_id, read_only=True) as conn:
+            campaign = self._campaign(conn, principal, campaign_id, write=True)
+            if campaign["status"] != "open":
+                raise Conflict("This review is signed off; its decisions can no longer change.")
+            conditions = self._bulk_conditions(conn, principal, campaign_id, bulk)
+            counts = {
+                row.decision: int(row.n)
+                for row in conn.execute(
+                    select(review_items.c.decision, func.count().label("n"))
+                    .where(*conditions)
+                    .group_by(review_items.c.decision)
+                )
+            }
+        undecided = counts.pop(None, 0)
+        decided = {
+            kind: counts[kind.value] for kind in ReviewDecisionKind if counts.get(kind.value)
+        }
+        matched = undecided + sum(decided.values())
+        return BulkDecisionPreview(
+            matched=matched,
+            undecided=undecided,
+            decided=decided,
+            will_change=matched if bulk.overwrite else undecided,
+        )
+
     def decide(self, principal: Principal, campaign_id: int, bulk: BulkDecision) -> int:
         """Record one decision over selected items or over a filter's matches, in one UPDATE.
 
-        Returns how many items it set. `reassign` hands items to another reviewer without deciding.
+        Only undecided items change unless `bulk.overwrite` says to decide the decided ones again
+        (`preview_decision` counts both first). Returns how many items it set. `reassign` hands
+        items to another reviewer without deciding.
         """
         decision = bulk.decision
         kind = decision.decision
@@ -511,10 +564,6 @@ class ReviewService:
                 "Give a justification for deactivating a user or changing a role.",
                 field="justification",
             )
-        if bulk.item_ids is None and bulk.filter is None:
-            raise ValidationFailed("Choose the items to decide, or a filter.", field="item_ids")
-        if bulk.item_ids is not None and not bulk.item_ids:
-            raise ValidationFailed("Choose at least one item.", field="item_ids")
         if kind is ReviewDecisionKind.CHANGE_ROLE and (
             decision.new_role is None or decision.new_role.is_payer
         ):
@@ -529,14 +578,9 @@ class ReviewService:
             tin = campaign["tin"]
             if campaign["status"] != "open":
                 raise Conflict("This review is signed off; its decisions can no longer change.")
-            if bulk.item_ids is not None:
-                ids = sorted(set(bulk.item_ids))
-                conditions: list[ColumnElement[bool]] = [
-                    review_items.c.campaign_id == campaign_id,
-                    review_items.c.id.in_(ids),
-                ]
-            else:
-                conditions = self._item_conditions(principal, campaign_id, bulk.filter)
+            conditions = self._bulk_conditions(conn, principal, campaign_id, bulk)
+            if not bulk.overwrite:
+                conditions.append(review_items.c.decision.is_(None))
             targets = list(
                 conn.execute(
                     select(review_items.c.id, review_items.c.role, review_items.c.affiliations)
@@ -544,8 +588,6 @@ class ReviewService:
                     .order_by(review_items.c.id)
                 )
             )
-            if bulk.item_ids is not None and len(targets) != len(ids):
-                raise NotFound("Some of those items are not part of this review.")
             if not targets:
                 return 0
             if (
@@ -599,6 +641,7 @@ class ReviewService:
                 "first_item_id": targets[0].id,
                 "last_item_id": targets[-1].id,
                 "by": "selection" if bulk.item_ids is not None else "filter",
+                "overwrite": bulk.overwrite,
             }
             if kind is ReviewDecisionKind.CHANGE_ROLE:
                 detail["new_role"] = values["new_role"]

@@ -15,6 +15,7 @@ from textual.widgets import Button, SelectionList, Static
 
 from portal_tui.display_text import printable
 from portal_tui.modals.confirm import MODAL_CSS
+from portal_tui.widgets.ticks import TickList
 
 if TYPE_CHECKING:
     from portal_core.models.identity import ProviderBrief
@@ -47,7 +48,7 @@ class AffiliationsModal(ModalScreen[list[str] | None]):
             yield Static(printable(self.title_text), classes="modal-title", markup=False)
             if not self.providers:
                 yield Static("This TIN has no providers to affiliate with.", classes="modal-text")
-            yield SelectionList[str](
+            yield TickList[str](
                 *[
                     (
                         # Text, not a string: a provider's name is never read as markup.

@@ -17,6 +17,7 @@ from portal_core.errors import PortalError
 from portal_core.models.announcements import Announcement
 from portal_tui.modals.confirm import MODAL_CSS
 from portal_tui.screens.base import PortalModal
+from portal_tui.widgets.ticks import TickBox
 
 KINDS = [
     ("Portal update", "portal_update"),
@@ -81,7 +82,7 @@ class AnnouncementFormModal(PortalModal[Announcement | None]):
             with Horizontal(classes="form-row"):
                 yield Label("For")
                 for line in PRODUCT_LINES:
-                    yield Checkbox(line, id=f"line-{line}", compact=True)
+                    yield TickBox(line, id=f"line-{line}", compact=True)
             yield Static("Tick none to publish to every organization.", classes="modal-text")
             with Horizontal(classes="form-row"):
                 yield Label("Expires (optional)")

@@ -20,6 +20,7 @@ from portal_tui.assets import stylesheet
 from portal_tui.display_text import one_line, printable
 from portal_tui.screens.base import MenuScreen
 from portal_tui.widgets.result_table import Column, ResultTable
+from portal_tui.widgets.ticks import TickBox
 
 if TYPE_CHECKING:
     from portal_core.models.admissions import (
@@ -211,7 +212,7 @@ class DeterminationScreen(MenuScreen):
                 yield Label("Next review", classes="field-label")
                 yield Input(placeholder="YYYY-MM-DD", id="next_review_date", compact=True)
             with Horizontal(classes="field-row"):
-                yield Checkbox("Final: approved through discharge", id="final", compact=True)
+                yield TickBox("Final: approved through discharge", id="final", compact=True)
             with Horizontal(classes="field-row"):
                 yield Label("Reason", classes="field-label")
                 yield Input(

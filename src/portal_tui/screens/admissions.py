@@ -17,6 +17,7 @@ from portal_tui.assets import stylesheet
 from portal_tui.display_text import one_line, printable
 from portal_tui.screens.base import MenuScreen
 from portal_tui.widgets.result_table import Column, ResultTable
+from portal_tui.widgets.ticks import TickBox
 
 if TYPE_CHECKING:
     from portal_core.models.admissions import AdmissionQuery, AdmissionSummary
@@ -113,7 +114,7 @@ class AdmissionsScreen(MenuScreen):
             )
             yield Label("Member", classes="field-label")
             yield Input(placeholder="NW100000007", id="adm-member", compact=True)
-            yield Checkbox("Late only", id="adm-late", compact=True)
+            yield TickBox("Late only", id="adm-late", compact=True)
         yield Static("", id="admissions-message", markup=False)
         yield ResultTable["AdmissionSummary"](
             ADMISSION_COLUMNS,

@@ -20,6 +20,7 @@ from portal_tui.display_text import printable
 from portal_tui.screens.base import MenuScreen
 from portal_tui.screens.claims import field
 from portal_tui.screens.members import end_if_expired
+from portal_tui.widgets.ticks import TickBox
 
 if TYPE_CHECKING:
     from portal_core.models.claims import UploadFile
@@ -127,7 +128,7 @@ class ProfileUpdateFormScreen(MenuScreen):
                     yield from field("State", "change-state", "ST", 5)
                     yield from field("ZIP", "change-zip", "ZIP", 11)
                     yield from field("Phone", "change-location-phone", "optional", 14)
-                    yield Checkbox("Primary", id="change-primary", compact=True)
+                    yield TickBox("Primary", id="change-primary", compact=True)
             with Horizontal(classes="field-row"):
                 yield from field("Reason", "change-reason", "why the change (required)", 50)
             yield Static("", id="change-added", markup=False)

@@ -1,12 +1,16 @@
 """The review worklist: every user of a campaign, one line each, decided by single keys.
 
 Thousands of items page in lazily. A decision applies to the selection when there is one, else to
-the item under the cursor; `b` decides everything the filter matches. The line repaints at once and
-the server call follows in a worker (a refusal puts the line back and says why).
+the item under the cursor; `b` decides everything the filter matches. A selection or the filter's
+matches leave decided items as they are unless the administrator chooses to overwrite them (the
+question counts both). The line repaints at once and the server call follows in a worker (a refusal
+puts the line back and says why).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -24,6 +28,7 @@ from portal_tui.widgets.result_table import Column, ResultTable
 
 if TYPE_CHECKING:
     from portal_core.models.reviews import (
+        BulkDecision,
         CampaignSummary,
         ReviewDecision,
         ReviewDecisionKind,
@@ -48,6 +53,54 @@ DECISION_LABELS = {
     "narrow_affiliations": "narrow",
     "reassign": "reassigned",
 }
+
+
+DECISION_VERBS = {
+    "keep": "Keep",
+    "deactivate": "Deactivate",
+    "change_role": "Change the role of",
+    "narrow_affiliations": "Narrow the providers of",
+    "reassign": "Reassign",
+}
+"""What a decision does to the users it names, as the start of a sentence."""
+
+
+def _users(count: int, what: str = "") -> str:
+    """Users counted: `1 user`, `9 undecided users`."""
+    noun = "user" if count == 1 else "users"
+    return f"{count:,} {what} {noun}" if what else f"{count:,} {noun}"
+
+
+def _every(count: int) -> str:
+    """Every one of `count` users: `the user`, `both users`, `all 13 users`."""
+    if count == 1:
+        return "the user"
+    return "both users" if count == 2 else f"all {count:,} users"
+
+
+def overwrite_question(
+    kind: ReviewDecisionKind, undecided: int, decided: Mapping[ReviewDecisionKind, int]
+) -> tuple[str, list[tuple[bool | None, str]]]:
+    """What a decision over many items changes, and the choices when some are decided already:
+    the undecided only (False, first), every item (True), or nothing (None)."""
+    verb = DECISION_VERBS[kind.value]
+    count = sum(decided.values())
+    # In the words of the Decision column: "2 keep, 1 new role, 1 narrow".
+    held = ", ".join(f"{n:,} {DECISION_LABELS[k.value].lower()}" for k, n in decided.items())
+    every = f"{verb.lower()} {_every(undecided + count)}"
+    if undecided == 0:
+        verb_be = "is" if count == 1 else "are"
+        text = f"{_every(count).capitalize()} {verb_be} decided already ({held}): nothing changes "
+        text += "unless you overwrite."
+        return text, [(None, "Leave them as decided"), (True, f"Overwrite them: {every}")]
+    text = (
+        f"{verb} {_users(undecided, 'undecided')}. "
+        f"{count:,} already decided ({held}) stay as decided."
+    )
+    return text, [
+        (False, f"{verb} the {_users(undecided, 'undecided')} only"),
+        (True, f"Overwrite the {count:,} decided too: {every}"),
+    ]
 
 
 def decision_text(item: ReviewItem) -> str:
@@ -265,28 +318,72 @@ class ReviewWorklistScreen(MenuScreen):
         if not targets:
             return
         kind = ReviewDecisionKind(kind_name)
-        if kind is ReviewDecisionKind.KEEP:
+        # The line under the cursor is decided again on purpose; a selection asks first.
+        selection = bool(self.table.selected)
+        if kind is ReviewDecisionKind.KEEP and not (
+            selection and any(t.decision is not None for t in targets)
+        ):
             # Nothing to ask: repaint in this key's handler, so the next frame shows it.
-            self._decide(targets, ReviewDecision(decision=kind))
+            self._decide(targets, ReviewDecision(decision=kind), overwrite=not selection)
         else:
-            self._ask_and_decide(kind, targets)
+            self._ask_and_decide(kind, targets, selection)
 
     @work(group="worklist-dialog")
-    async def _ask_and_decide(self, kind: ReviewDecisionKind, targets: list[ReviewItem]) -> None:
-        """Ask what the decision needs, then decide."""
+    async def _ask_and_decide(
+        self, kind: ReviewDecisionKind, targets: list[ReviewItem], selection: bool
+    ) -> None:
+        """Ask what the decision needs (and, over a selection holding decided items, whether to
+        overwrite them), then decide."""
+        from portal_core.models.reviews import ReviewDecisionKind
+
         who = targets[0].username if len(targets) == 1 else f"{len(targets)} selected users"
         decision = await self._ask_decision(kind, who, targets)
-        if decision is not None:
-            self._decide(targets, decision)
+        if decision is None:
+            return
+        if not selection:
+            self._decide(targets, decision, overwrite=True)
+            return
+        undecided = [t for t in targets if t.decision is None]
+        held = Counter(t.decision for t in targets if t.decision is not None)
+        decided = {k: held[k] for k in ReviewDecisionKind if held[k]}
+        overwrite = await self._ask_overwrite(kind, len(undecided), decided)
+        if overwrite is None:
+            return
+        self._decide(targets if overwrite else undecided, decision, overwrite=overwrite)
 
-    def _decide(self, targets: list[ReviewItem], decision: ReviewDecision) -> None:
+    async def _ask_overwrite(
+        self, kind: ReviewDecisionKind, undecided: int, decided: Mapping[ReviewDecisionKind, int]
+    ) -> bool | None:
+        """Confirm a decision over many items: False for the undecided only, True to overwrite
+        the decided ones too, None to decide nothing."""
+        from portal_tui.modals.choice import ChoiceModal
+        from portal_tui.modals.confirm import ConfirmModal
+
+        text, choices = overwrite_question(kind, undecided, decided)
+        if not decided:
+            confirmed = await self.app.push_screen_wait(
+                ConfirmModal("Decide in bulk?", text, yes="Decide")
+            )
+            return False if confirmed else None
+        return await self.app.push_screen_wait(
+            ChoiceModal["bool | None"]("Keep what was decided?", choices, text=text)
+        )
+
+    def _decide(
+        self, targets: list[ReviewItem], decision: ReviewDecision, *, overwrite: bool
+    ) -> None:
         """Show the decision at once, move on, and record it once the frame is painted."""
+        from portal_core.models.reviews import BulkDecision
+
         self._apply_locally(targets, decision)
         if len(targets) == 1 and not self.table.selected:
             self.table.action_cursor_down()
         self.table.clear_selection()
+        bulk = BulkDecision(
+            decision=decision, item_ids=[t.id for t in targets], overwrite=overwrite
+        )
         # The write starts after the repaint, so the key's frame does not wait on the database.
-        self.call_after_refresh(self.send_decision, decision, [t.id for t in targets], targets)
+        self.call_after_refresh(self.send_decision, bulk, targets)
 
     async def _ask_decision(
         self, kind: ReviewDecisionKind, who: str, targets: list[ReviewItem]
@@ -370,19 +467,9 @@ class ReviewWorklistScreen(MenuScreen):
 
     @work(group="worklist-send")
     async def send_decision(
-        self,
-        decision: ReviewDecision,
-        item_ids: list[int] | None,
-        before: list[ReviewItem] | None = None,
+        self, bulk: BulkDecision, before: list[ReviewItem] | None = None
     ) -> None:
         """Record a decision with the server; undo the repaint if it refuses."""
-        from portal_core.models.reviews import BulkDecision
-
-        bulk = (
-            BulkDecision(decision=decision, item_ids=item_ids)
-            if item_ids is not None
-            else BulkDecision(decision=decision, filter=self.current_filter())
-        )
         try:
             count = await self.client.decide(self.campaign.id, bulk)
         except PortalError as error:
@@ -394,18 +481,17 @@ class ReviewWorklistScreen(MenuScreen):
         if before and self._undone.intersection(t.id for t in before):
             # A retried decision: the list had been put back as it was; show it again.
             self._undone.difference_update(t.id for t in before)
-            self._apply_locally(before, decision)
-        if item_ids is None:
+            self._apply_locally(before, bulk.decision)
+        if bulk.item_ids is None:
             self.notify(f"Decided {count:,} items.")
             self.load()
         self.refresh_campaign()
 
     @work(group="worklist-dialog")
     async def action_bulk(self) -> None:
-        """Decide every item the filter matches."""
-        from portal_core.models.reviews import ReviewDecisionKind
+        """Decide every item the filter matches (the undecided ones, unless told to overwrite)."""
+        from portal_core.models.reviews import BulkDecision, ReviewDecisionKind
         from portal_tui.modals.choice import ChoiceModal
-        from portal_tui.modals.confirm import ConfirmModal
 
         count = self.table.total or 0
         if count == 0:
@@ -428,15 +514,18 @@ class ReviewWorklistScreen(MenuScreen):
         decision = await self._ask_decision(kind, f"all {count:,} filtered users", [])
         if decision is None:
             return
-        if await self.app.push_screen_wait(
-            ConfirmModal(
-                "Decide in bulk?",
-                f"{DECISION_LABELS[kind.value].capitalize()} for all {count:,} items "
-                "the filter matches.",
-                yes="Decide",
-            )
-        ):
-            self.send_decision(decision, None)
+        bulk = BulkDecision(decision=decision, filter=self.current_filter())
+        try:
+            preview = await self.client.preview_decision(self.campaign.id, bulk)
+        except PortalError as error:
+            self.report(error)
+            return
+        if preview.matched == 0:
+            self.notify("No item matches the filter any more.")
+            return
+        overwrite = await self._ask_overwrite(kind, preview.undecided, preview.decided)
+        if overwrite is not None:
+            self.send_decision(bulk.model_copy(update={"overwrite": overwrite}))
 
     # -- sign-off and evidence --------------------------------------------------------------------
     @work(exclusive=True, group="worklist-dialog")

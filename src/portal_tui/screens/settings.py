@@ -21,6 +21,7 @@ from portal_tui.display_text import plain_label, printable, when
 from portal_tui.messages import AccountChanged
 from portal_tui.qr_text import QR_STYLE, qr_text
 from portal_tui.screens.base import MenuScreen
+from portal_tui.widgets.ticks import TickBox
 
 if TYPE_CHECKING:
     from portal_core.models.identity import Account, AdminHandover, RecoveryCodes, TotpEnrollment
@@ -86,9 +87,7 @@ class SettingsScreen(MenuScreen):
             with Vertical(classes="section", id="sec-notify"):
                 yield Static("Notify me when", classes="section-title")
                 for kind, label in NOTIFICATION_KINDS.items():
-                    yield Checkbox(
-                        label, account.notification_prefs.get(kind, True), id=f"n-{kind}"
-                    )
+                    yield TickBox(label, account.notification_prefs.get(kind, True), id=f"n-{kind}")
                 yield Button("Save notification choices", id="save-notify")
                 yield Static("", classes="answer", id="ans-notify", markup=False)
             with Vertical(classes="section", id="sec-password"):
@@ -455,10 +454,30 @@ class SettingsScreen(MenuScreen):
         )
 
     @on(Button.Pressed, "#merge-go")
-    def _merge(self) -> None:
+    @work(exclusive=True, group="settings-merge")
+    async def _merge(self) -> None:
+        from portal_tui.modals.confirm import ConfirmModal
+
         username = self.value("merge-username")
-        password = self.query_one("#merge-password", Input).value
-        self.query_one("#merge-password", Input).value = ""
+        password_field = self.query_one("#merge-password", Input)
+        password = password_field.value
+        me = self.account.username
+        # Said in words before anything moves; escape leaves both fields as they were.
+        if (
+            username
+            and password
+            and not await self.app.push_screen_wait(
+                ConfirmModal(
+                    f"Bring {username} into {me}?",
+                    f"The TINs and provider affiliations of {username} move to your account "
+                    f"{me}, and {username} is deactivated: it can no longer sign in. Where both "
+                    "hold a role at one TIN, the broader role is kept.",
+                    yes="Consolidate",
+                )
+            )
+        ):
+            return
+        password_field.value = ""
         self.call(
             "ans-merge",
             lambda: self.client.consolidate_account(username, password),

@@ -189,16 +189,32 @@ class UserDetailScreen(MenuScreen):
 
     @work(group="user-dialog")
     async def action_change_role(self) -> None:
+        from portal_core.rules.identifiers import format_tin
         from portal_tui.modals.choice import ChoiceModal
+        from portal_tui.modals.confirm import ConfirmModal
 
-        user, tin = self.user, self.tin
+        user, tin, current = self.user, self.tin, self.tin_role()
         if user is None or tin is None:
             self.notify("Payer staff roles are changed by deactivating and creating.")
             return
         role = await self.app.push_screen_wait(
             ChoiceModal["Role"]("New role for " + user.username, self._role_choices())
         )
-        if role is not None:
+        if role is None:
+            return
+        if current is not None and role is current.role:
+            self.notify(f"{user.username} is {role.label} at this TIN already.")
+            return
+        at = f"TIN {format_tin(tin)}" + (f" ({current.tin_name})" if current else "")
+        was = f"from {current.role.label} " if current else ""
+        if await self.app.push_screen_wait(
+            ConfirmModal(
+                f"Change the role of {user.username}?",
+                f"{user.full_name} ({user.username}) changes {was}to {role.label} at {at}. "
+                "What they may see and do there changes at once.",
+                yes="Change role",
+            )
+        ):
             self.run(lambda: self.client.change_role(user.id, tin, role), "Role changed.")
 
     async def _pick_affiliations(self, title: str, chosen: list[str]) -> list[str] | None:
@@ -240,10 +256,22 @@ class UserDetailScreen(MenuScreen):
         ):
             self.run(lambda: self.client.send_password_reset(user.id), "Password reset sent.")
 
-    def action_unlock(self) -> None:
-        if self.user is not None:
-            user_id = self.user.id
-            self.run(lambda: self.client.unlock_user(user_id), "User unlocked.")
+    @work(group="user-dialog")
+    async def action_unlock(self) -> None:
+        from portal_tui.modals.confirm import ConfirmModal
+
+        user = self.user
+        if user is None:
+            return
+        if await self.app.push_screen_wait(
+            ConfirmModal(
+                f"Unlock {user.username}?",
+                f"{user.full_name} ({user.username}) was locked after failed sign-ins. Unlocking "
+                "clears the failed attempts: anyone with the password can sign in as them again.",
+                yes="Unlock",
+            )
+        ):
+            self.run(lambda: self.client.unlock_user(user.id), "User unlocked.")
 
     @work(group="user-dialog")
     async def action_deactivate(self) -> None:
