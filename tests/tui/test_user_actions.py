@@ -165,7 +165,7 @@ async def test_deactivate_then_reactivate_after_confirming(
         await settle(pilot, lambda: bool(app.screen.query("#reason")))
         app.screen.query_one("#reason", Input).value = "left the practice in November"
         await pilot.press("enter")
-        await settle(pilot, lambda: "(removed)" in facts(app))
+        await settle(pilot, lambda: "(deactivated)" in facts(app))
         assert role_of(services, practice.staff_ids[4])[1] == "removed"
 
         await pilot.press("v")
