@@ -39,7 +39,7 @@ from portal_tui.messages import (
     SessionLost,
     SignedIn,
 )
-from portal_tui.screens.base import ActionCall, PortalScreen, in_form, typed_actions
+from portal_tui.screens.base import ActionCall, PortalScreen, in_form, is_typed, typed_actions
 from portal_tui.screens.login import LoginScreen
 from portal_tui.themes import DEFAULT_THEME, load_themes
 
@@ -59,6 +59,9 @@ RETRY_KEY = "ctrl+r"
 
 UNREAD_CHECK_SECONDS = 60.0
 """How often the unread-notification count is fetched again, while the user is at the keys."""
+
+TYPING_PAUSE = 1.0
+"""Seconds after a typed character within which the next one belongs to the same word."""
 
 HOLD_TRIES = 40
 """Refreshes keys typed before a new screen's first focus wait for it, at most (a screen with
@@ -146,6 +149,8 @@ class PortalApp(App[None]):
         self._typed_menu_keys: frozenset[ActionCall] | None = None
         self._key_acting = False
         """True from a key's action until the next refresh: the keys after it wait."""
+        self._word_typed_at: float | None = None
+        """When the last character of a word being typed was (`_hand_on`), None between words."""
         themes, self._theme_problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
@@ -499,9 +504,9 @@ class PortalApp(App[None]):
     # in a burst the keys after a menu digit reached the old screen, then acted on the new one
     # (its letters opened dialogs), and a new screen, which takes its first focus a refresh or
     # more after it opens, gave its bindings the keys typed into it. Here the app reads one key
-    # at a time: outside a text field a key's bindings act as it is read; after one acted, and
-    # until the screen has had its first focus, the next keys wait, in order. Each key read is
-    # offered to the screen first, for type-to-search (`PortalScreen.take_typing`).
+    # at a time: a key's bindings act as it is read (a field's typed keys are no bindings); after
+    # one acted, and until the screen has had its first focus, the next keys wait, in order. Each
+    # key read is offered to the screen first, for type-to-search (`PortalScreen.take_typing`).
     def takes_keys(self, screen: Screen[Any]) -> bool:
         """Whether `screen` has had its first focus (keys typed now may be handed on)."""
         if screen in self._screens_taking_keys:
@@ -532,19 +537,37 @@ class PortalApp(App[None]):
             tries = HOLD_TRIES
 
     async def _hand_on(self, event: events.Key) -> None:
-        """Read one key: type-to-search, then its bindings now (outside a text field), else
-        Textual's reading (priority bindings, then the focused widget)."""
+        """Read one key: type-to-search, then its bindings now (but in a multi-line field), else
+        Textual's reading (priority bindings, then the focused widget, which types it).
+
+        A typed character that is no action starts a word: the characters and spaces typed right
+        after it (within `TYPING_PAUSE`) are text too, typed into the screen's field or dropped,
+        never keys; enter, escape, tab and the like end the word."""
+        typed = is_typed(event.key, event.character)
+        in_word = (
+            (typed or event.key == "space")
+            and self._word_typed_at is not None
+            and event.time - self._word_typed_at < TYPING_PAUSE
+        )
+        self._word_typed_at = None
         screen = self.screen
         if isinstance(screen, PortalScreen):
-            screen.take_typing(event.key)
-        if not isinstance(self.focused, (Input, TextArea)) and (
-            await self._check_bindings(event.key, priority=True)
-            or await self._check_bindings(event.key)
-        ):
-            # It acted (a menu, a dialog, another screen): the next key waits for what it did.
-            self._key_acting = True
-            self.call_after_refresh(self._read_held_keys, HOLD_TRIES)
-            return
+            screen.take_typing(event.key, event.character, in_word=in_word)
+        focused = self.focused
+        # A multi-line field takes enter and tab itself, before any binding.
+        if not isinstance(focused, TextArea):
+            if in_word and not isinstance(focused, Input):
+                self._word_typed_at = event.time  # nowhere to type it: dropped, not a key
+                return
+            if await self._check_bindings(event.key, priority=True) or await self._check_bindings(
+                event.key
+            ):
+                # It acted (a menu, a dialog, another screen): the next key waits for it.
+                self._key_acting = True
+                self.call_after_refresh(self._read_held_keys, HOLD_TRIES)
+                return
+        if typed or in_word:
+            self._word_typed_at = event.time
         await super().on_event(event)
 
     @property

@@ -70,10 +70,17 @@ def in_form(widget: Widget | None) -> bool:
     return any(isinstance(node, FORM_CONTROLS) for node in widget.ancestors_with_self)
 
 
-def is_typed(key: str) -> bool:
-    """Whether a key types a character (a letter, a digit, a sign; not space or enter)."""
-    character = key_to_character(key)
-    return character is not None and character.isprintable() and not character.isspace()
+def is_typed(key: str, character: str | None = None) -> bool:
+    """Whether a key types a character (a letter, a digit, a sign; not space or enter), by the
+    character it came with (a key event's) or else by its name."""
+    if character is None:
+        character = key_to_character(key)
+    return (
+        character is not None
+        and len(character) == 1
+        and character.isprintable()
+        and not character.isspace()
+    )
 
 
 def typed_actions(node: DOMNode) -> frozenset[ActionCall]:
@@ -185,15 +192,16 @@ class PortalScreen(Screen[ResultT]):
                 return widget
         return None
 
-    def take_typing(self, key: str) -> None:
-        """Type-to-search: before a typed character that is no action here is handed on, focus
-        the screen's text field, so that it and the characters after it are typed there (the app
-        asks this of every key it reads, in order, so a burst lands whole)."""
+    def take_typing(self, key: str, character: str | None, in_word: bool = False) -> None:
+        """Type-to-search: before a typed character that is no action here (or one `in_word`,
+        following such a character) is handed on, focus the screen's text field, so that it and
+        the characters after it are typed there (the app asks this of every key it reads, in
+        order, so a burst lands whole)."""
         focused = self.focused
-        if not is_typed(key) or in_form(focused):
+        if not (is_typed(key, character) or in_word) or in_form(focused):
             return
         active = self.active_bindings.get(key)
-        if active is not None and active.enabled:
+        if not in_word and active is not None and active.enabled:
             return  # an action of the list or the screen (or a menu digit)
         field = self.typing_field()
         if field is not None and field is not focused:
