@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from textual import events
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Static
 
 from portal_core.demo.catalog import DEMO_PASSWORD
 from portal_tui.app import PortalApp
@@ -178,3 +178,29 @@ def test_typed_keys_are_characters_not_space_or_enter():
     assert all(is_typed(key) for key in ("a", "Z", "7", "question_mark"))
     assert is_typed("slash", "/")
     assert not any(is_typed(key) for key in ("space", "enter", "tab", "escape", "f2", "ctrl+s"))
+
+
+async def test_settings_sections_have_keys_and_enter_submits_the_focused_form(
+    make_app, practice: Practice
+):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        burst(app, "f4")
+        await keys_read(pilot)
+        screen = app.screen
+        assert app.focused is screen.query_one("#settings-sections")
+        assert screen.query_one("#sec-look").display and not screen.query_one("#sec-email").display
+        # p: the password section, at its first field; enter in the field changes the password.
+        burst(app, "p", "wrong current password", "tab", "short", "enter")
+        await keys_read(pilot)
+        answer = screen.query_one("#ans-password", Static)
+        await settle(pilot, lambda: str(answer.render()) not in ("", "Working…"))
+        assert "Password changed" not in str(answer.render())
+        assert screen.query_one("#sec-password").display and not screen.query_one("#sec-look").display
+        # Escape back to the bar; a letter there is a section key again.
+        burst(app, "escape", "h")
+        await keys_read(pilot)
+        await settle(pilot, lambda: app.focused is screen.query_one("#handover-user"))
+        assert screen.query_one("#sec-handover").display
+        assert app.current_mode == "settings"
