@@ -12,14 +12,13 @@ from textual.widgets import Button, Input, Static
 from portal_core.demo.catalog import DEMO_PASSWORD
 from portal_tui.app import PortalApp
 from portal_tui.menus import usable_menus
-from portal_tui.screens.base import PortalScreen, is_typed
+from portal_tui.screens.base import is_typed
 from tui.conftest import Practice
 from tui.driving import settle, sign_in
 
 BURST = "zunbalanced 42"
 """A fast typist's word: its first letter is no key of any screen; then letters that are keys of
 many screens (u, n, a, l, c, e, d) and digits that are menu keys."""
-
 
 
 def burst(app: PortalApp, *parts: str) -> None:
@@ -197,7 +196,9 @@ async def test_settings_sections_have_keys_and_enter_submits_the_focused_form(
         answer = screen.query_one("#ans-password", Static)
         await settle(pilot, lambda: str(answer.render()) not in ("", "Working…"))
         assert "Password changed" not in str(answer.render())
-        assert screen.query_one("#sec-password").display and not screen.query_one("#sec-look").display
+        assert (
+            screen.query_one("#sec-password").display and not screen.query_one("#sec-look").display
+        )
         # Escape back to the bar; a letter there is a section key again.
         burst(app, "escape", "h")
         await keys_read(pilot)
