@@ -43,8 +43,8 @@ SECTIONS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "handover": ("h", "Handover", "Handover", ("sec-handover",)),
     "mail": ("m", "Mail", "Mail", ("sec-outbox",)),
 }
-"""Each section of the bar: its key, its name, its name in the footer, and the parts of the page
-it shows."""
+"""Each section of the bar: its key, its name, its short name (in the bar and the footer), and the
+parts of the page it shows."""
 
 SUBMITS = {
     "email-new": "email-send",
@@ -103,7 +103,7 @@ class SettingsScreen(MenuScreen):
         themes = [(plain_label(name), name) for name in self.portal.portal_themes]
         yield Static("Settings", classes="screen-title")
         yield Tabs(
-            *[Tab(f"{key} {title}", id=name) for name, (key, title, _, _) in SECTIONS.items()],
+            *[Tab(f"{key} {short}", id=name) for name, (key, _, short, _) in SECTIONS.items()],
             id="settings-sections",
         )
         with VerticalScroll(id="settings-body"):
