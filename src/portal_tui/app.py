@@ -12,15 +12,18 @@ import contextlib
 import gc
 import importlib
 import time
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, work
+from textual.actions import SkipAction
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 from textual.worker import NoActiveWorker, Worker, get_current_worker
 
 from portal_core.errors import BackendUnavailable, PortalError, SessionExpired
@@ -36,7 +39,7 @@ from portal_tui.messages import (
     SessionLost,
     SignedIn,
 )
-from portal_tui.screens.base import PortalScreen
+from portal_tui.screens.base import ActionCall, PortalScreen, in_form, is_typed, typed_actions
 from portal_tui.screens.login import LoginScreen
 from portal_tui.themes import DEFAULT_THEME, load_themes
 
@@ -56,6 +59,13 @@ RETRY_KEY = "ctrl+r"
 
 UNREAD_CHECK_SECONDS = 60.0
 """How often the unread-notification count is fetched again, while the user is at the keys."""
+
+TYPING_PAUSE = 1.0
+"""Seconds after a typed character within which the next one belongs to the same word."""
+
+HOLD_TRIES = 40
+"""Refreshes keys typed before a new screen's first focus wait for it, at most (a screen with
+nothing to focus then takes them as they are)."""
 
 
 def _menu_screen(mode: str) -> Callable[[], Screen[Any]]:
@@ -87,6 +97,9 @@ class PortalApp(App[None]):
         Binding("ctrl+o", "sign_out", "Sign out", show=False, id="app.sign_out"),
         Binding(RETRY_KEY, "retry", "Retry", id="app.retry"),
         Binding("ctrl+n", "notifications", "Notifications", show=False, id="app.notifications"),
+        Binding(
+            "escape", "leave_form", "Leave the form", show=False, priority=True, id="app.leave_form"
+        ),
         *[
             Binding(
                 menu.key, f"menu('{menu.mode}')", menu.title, show=False, id=f"menu.{menu.mode}"
@@ -104,7 +117,8 @@ class PortalApp(App[None]):
     | ctrl+o | app.sign_out | Sign out. |
     | ctrl+r | app.retry | Cannot reach the server: try the failed action again. |
     | ctrl+n | app.notifications | The notifications panel. |
-    | 1-9, 0, f2-f4 | menu.NAME | Switch menu. |
+    | escape | app.leave_form | In a form: out of it, to the screen's list or page. |
+    | 1-9, 0, f2-f4 | menu.NAME | Switch menu (the digits not while the focus is in a form). |
     """
 
     account: var[Account | None] = var(None)
@@ -128,6 +142,15 @@ class PortalApp(App[None]):
         self._failed_work: Worker[Any] | None = None
         """The last worker whose call could not reach the backend: what the retry key repeats."""
         self._last_input = time.monotonic()
+        self._held_keys: list[events.Key] = []
+        """Keys read before the screen had its first focus, in order (`on_event`)."""
+        self._screens_taking_keys: weakref.WeakSet[Screen[Any]] = weakref.WeakSet()
+        """Screens that had their first focus (or gave up waiting for one)."""
+        self._typed_menu_keys: frozenset[ActionCall] | None = None
+        self._key_acting = False
+        """True from a key's action until the next refresh: the keys after it wait."""
+        self._word_typed_at: float | None = None
+        """When the last character of a word being typed was (`_hand_on`), None between words."""
         themes, self._theme_problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
@@ -350,6 +373,12 @@ class PortalApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "menu":
+            if in_form(self.focused):
+                # The digits are the form's there; a function key still switches.
+                if self._typed_menu_keys is None:
+                    self._typed_menu_keys = typed_actions(self)
+                if (action, tuple(parameters)) in self._typed_menu_keys:
+                    return False
             menu = MENUS_BY_MODE.get(str(parameters[0])) if parameters else None
             return (
                 self.signed_in
@@ -363,6 +392,13 @@ class PortalApp(App[None]):
             # Offered (in the footer too) only while the server cannot be reached.
             return not self.server_reachable
         return True
+
+    def action_leave_form(self) -> None:
+        """`escape` in a form: out of it, to the screen's list or page (`PortalScreen.leave_form`);
+        otherwise the key goes on (the screen's own `escape`, an open Select list's)."""
+        screen = self.screen
+        if not (isinstance(screen, PortalScreen) and screen.leave_form()):
+            raise SkipAction()
 
     async def action_menu(self, mode: str) -> None:
         """Switch to a menu (one the role may use)."""
@@ -457,6 +493,81 @@ class PortalApp(App[None]):
             ),
         ):
             self._last_input = time.monotonic()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self._read_key(event)
+            return
+        await super().on_event(event)
+
+    # -- keys go where they are typed -------------------------------------------------------------
+    # Textual hands every key to the widget focused when the app reads it, or to the screen when
+    # nothing is; the key's bindings act only later, once it has bubbled back up to the app. So
+    # in a burst the keys after a menu digit reached the old screen, then acted on the new one
+    # (its letters opened dialogs), and a new screen, which takes its first focus a refresh or
+    # more after it opens, gave its bindings the keys typed into it. Here the app reads one key
+    # at a time: a key's bindings act as it is read (a field's typed keys are no bindings); after
+    # one acted, and until the screen has had its first focus, the next keys wait, in order. Each
+    # key read is offered to the screen first, for type-to-search (`PortalScreen.take_typing`).
+    def takes_keys(self, screen: Screen[Any]) -> bool:
+        """Whether `screen` has had its first focus (keys typed now may be handed on)."""
+        if screen in self._screens_taking_keys:
+            return True
+        if screen.focused is not None:
+            self._screens_taking_keys.add(screen)
+            return True
+        return False
+
+    async def _read_key(self, event: events.Key) -> None:
+        if self._held_keys or self._key_acting or not self.takes_keys(self.screen):
+            self._held_keys.append(event)
+            if len(self._held_keys) == 1 and not self._key_acting:
+                self.call_after_refresh(self._read_held_keys, HOLD_TRIES)
+            return
+        await self._hand_on(event)
+
+    async def _read_held_keys(self, tries: int) -> None:
+        """Read the held keys once the screen has its first focus (or has waited long enough)."""
+        self._key_acting = False
+        while self._held_keys and not self._key_acting:
+            if not self.takes_keys(self.screen):
+                if tries > 0:
+                    self.call_after_refresh(self._read_held_keys, tries - 1)
+                    return
+                self._screens_taking_keys.add(self.screen)  # nothing there takes the focus
+            await self._hand_on(self._held_keys.pop(0))
+            tries = HOLD_TRIES
+
+    async def _hand_on(self, event: events.Key) -> None:
+        """Read one key: type-to-search, then its bindings now (but in a multi-line field), else
+        Textual's reading (priority bindings, then the focused widget, which types it).
+
+        A typed character that is no action starts a word: the characters and spaces typed right
+        after it (within `TYPING_PAUSE`) are text too, typed into the screen's field or dropped,
+        never keys; enter, escape, tab and the like end the word."""
+        typed = is_typed(event.key, event.character)
+        in_word = (
+            (typed or event.key == "space")
+            and self._word_typed_at is not None
+            and event.time - self._word_typed_at < TYPING_PAUSE
+        )
+        self._word_typed_at = None
+        screen = self.screen
+        if isinstance(screen, PortalScreen):
+            screen.take_typing(event.key, event.character, in_word=in_word)
+        focused = self.focused
+        # A multi-line field takes enter and tab itself, before any binding.
+        if not isinstance(focused, TextArea):
+            if in_word and not isinstance(focused, Input):
+                self._word_typed_at = event.time  # nowhere to type it: dropped, not a key
+                return
+            if await self._check_bindings(event.key, priority=True) or await self._check_bindings(
+                event.key
+            ):
+                # It acted (a menu, a dialog, another screen): the next key waits for it.
+                self._key_acting = True
+                self.call_after_refresh(self._read_held_keys, HOLD_TRIES)
+                return
+        if typed or in_word:
+            self._word_typed_at = event.time
         await super().on_event(event)
 
     @property

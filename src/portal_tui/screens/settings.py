@@ -1,5 +1,6 @@
-"""Settings: theme, TINs, email address (changed with a code mailed to the new one), notifications,
-password, two-step sign-in, who manages my access, another TIN, account consolidation,
+"""Settings in sections, one shown at a time under a section bar with a key each: theme and TINs
+(and who manages my access), email address (changed with a code mailed to the new one),
+password, two-step sign-in, notifications, other TINs and accounts (consolidation),
 administrator handover, and the mail sent to my account."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Tab, Tabs
 
 from portal_core.errors import PortalError, SessionExpired
 from portal_core.rules.identifiers import format_tin
@@ -35,14 +36,59 @@ NOTIFICATION_KINDS = {
 }
 
 
+SECTIONS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "look": ("l", "Look and TINs", "Look", ("sec-look", "sec-admins")),
+    "email": ("e", "Email", "Email", ("sec-email",)),
+    "password": ("p", "Password", "Password", ("sec-password",)),
+    "totp": ("t", "Two-step sign-in", "Two-step", ("sec-totp",)),
+    "notify": ("n", "Notifications", "Notify", ("sec-notify",)),
+    "accounts": ("a", "Other TINs and accounts", "Accounts", ("sec-tin", "sec-merge")),
+    "handover": ("h", "Handover", "Handover", ("sec-handover",)),
+    "mail": ("m", "Mail", "Mail", ("sec-outbox",)),
+}
+"""Each section of the bar: its key, its name, its short name (in the bar and the footer), and the
+parts of the page it shows."""
+
+SUBMITS = {
+    "email-new": "email-send",
+    "email-code": "email-confirm",
+    "pw-current": "change-password",
+    "pw-new": "change-password",
+    "totp-code": "totp-confirm",
+    "totp-password": "totp-remove",
+    "add-tin": "add-tin-go",
+    "add-code": "add-tin-go",
+    "add-claim": "add-tin-go",
+    "add-amount": "add-tin-go",
+    "merge-username": "merge-go",
+    "merge-password": "merge-go",
+    "handover-user": "handover-offer",
+}
+"""Enter in a field presses its form's button."""
+
+
 class SettingsScreen(MenuScreen):
-    """The signed-in user's own settings, one section each."""
+    """The signed-in user's own settings, a section at a time (`SECTIONS`).
+
+    The section keys act while the section bar has the focus (the screen opens there); in a
+    section's form letters are typed, and escape comes back to the bar."""
 
     MENU = "settings"
     CSS_PATH = stylesheet("settings")
+    AUTO_FOCUS = "#settings-sections"
     BINDINGS: ClassVar[list[BindingType]] = [
+        *[
+            Binding(key, f"section('{name}')", short, id=f"settings.{name}")
+            for name, (key, _, short, _) in SECTIONS.items()
+        ],
         Binding("f5", "refresh", "Refresh", id="settings.refresh"),
     ]
+    """
+    | Key(s) | Id | Description |
+    | :- | :- | :- |
+    | l, e, p, t, n, a, h, m | settings.NAME | Show a section (from the section bar). |
+    | f5 | settings.refresh | Fetch the server parts again. |
+    """
 
     @property
     def account(self) -> Account:
@@ -59,6 +105,10 @@ class SettingsScreen(MenuScreen):
         ]
         themes = [(plain_label(name), name) for name in self.portal.portal_themes]
         yield Static("Settings", classes="screen-title")
+        yield Tabs(
+            *[Tab(f"{key} {short}", id=name) for name, (key, _, short, _) in SECTIONS.items()],
+            id="settings-sections",
+        )
         with VerticalScroll(id="settings-body"):
             with Vertical(classes="section", id="sec-look"):
                 yield Static("Look and TINs", classes="section-title")
@@ -169,7 +219,43 @@ class SettingsScreen(MenuScreen):
     def on_mount(self) -> None:
         # Selects announce their first value on mount; only changes the user makes are saved.
         self.call_after_refresh(self._arm)
+        self.show_section("look")
         self.load()
+
+    def show_section(self, name: str) -> None:
+        """Show one section's parts of the page, and mark it in the bar."""
+        shown = SECTIONS[name][3]
+        for section in self.query(".section"):
+            section.display = section.id in shown
+        self.query_one("#settings-body", VerticalScroll).scroll_home(animate=False)
+        tabs = self.query_one("#settings-sections", Tabs)
+        if tabs.active != name:
+            tabs.active = name
+
+    @on(Tabs.TabActivated, "#settings-sections")
+    def _section_chosen(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id in SECTIONS:
+            self.show_section(event.tab.id)
+
+    def action_section(self, name: str) -> None:
+        """Show a section and go to its first field."""
+        self.show_section(name)
+        self.call_after_refresh(self._enter_section, name)
+
+    def _enter_section(self, name: str) -> None:
+        chain = self.focus_chain
+        for section_id in SECTIONS[name][3]:
+            for widget in self.query_one(f"#{section_id}").query("*"):
+                if widget in chain:
+                    self.set_focus(widget)
+                    return
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        """Enter in a field submits its form (presses the form's button)."""
+        button = SUBMITS.get(event.input.id or "")
+        if button is not None:
+            self.query_one(f"#{button}", Button).press()
 
     def _arm(self) -> None:
         self._ready = True
@@ -301,7 +387,6 @@ class SettingsScreen(MenuScreen):
 
     # -- email address ----------------------------------------------------------------------------
     @on(Button.Pressed, "#email-send")
-    @on(Input.Submitted, "#email-new")
     def _email_send(self) -> None:
         address = self.value("email-new")
         if not address:
@@ -323,7 +408,6 @@ class SettingsScreen(MenuScreen):
         self.call("ans-email", send, sent)
 
     @on(Button.Pressed, "#email-confirm")
-    @on(Input.Submitted, "#email-code")
     def _email_confirm(self) -> None:
         code = self.value("email-code").replace(" ", "")
         self.query_one("#email-code", Input).value = ""

@@ -62,7 +62,11 @@ class Column(Generic[RowT]):
 
 
 class ResultTable(ScrollView, Generic[RowT], can_focus=True):
-    """A cursor over rows that may be thousands long; only visible lines are drawn."""
+    """A cursor over rows that may be thousands long; only visible lines are drawn.
+
+    Type-to-search: a letter or digit typed on the list that is no key of it or its screen goes
+    to the screen's filter field, with what is typed after it (`PortalScreen.take_typing`, asked
+    by the app before it hands the key on), so the list binds no letters of its own but j/k."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "cursor_down", "Down", show=False, id="table.down"),
