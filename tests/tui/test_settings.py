@@ -124,6 +124,8 @@ async def test_totp_set_up_shows_a_qr_code_and_recovery_codes_once(
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await open_settings(pilot)
+        await pilot.press("t")  # the Two-step section, from the section bar
+        await settle(pilot, lambda: app.screen.query_one("#sec-totp").display)
         assert not app.screen.query_one("#totp-qr").display
         await press_and_wait(pilot, "totp-begin", "ans-totp")
         # The otpauth URI drawn in half blocks, dark on light, and the secret in text beside it.
