@@ -20,6 +20,7 @@ from portal_core.store.schema import (
     users,
 )
 from portal_tui.app import PortalApp
+from portal_tui.modals.choice import ChoiceModal
 from portal_tui.modals.file_path import FilePathModal
 from portal_tui.modals.message_compose import ComposeMessageModal, ReplyModal
 from portal_tui.modals.reference_lookup import ReferenceLookupModal
@@ -496,3 +497,46 @@ async def test_compose_and_reply_fit_a_small_terminal(demo: Demo):
         shown = screen_text(app)
         for words in ("Reply to MSG-", "No files attached", "Attach (ctrl+t)", "Send (ctrl+s)"):
             assert words in shown
+
+
+async def test_two_attachments_open_and_save_ask_which_file(demo: Demo, tmp_path: Path):
+    """Issue 13: with two files in a thread, `o` and `s` exited the app (a NameError in the
+    picker); now each asks which file and goes on with the one picked."""
+    first = tmp_path / "page-1.txt"
+    first.write_text("First page of the records.")
+    second = tmp_path / "page-2.txt"
+    second.write_text("Second page of the records.")
+    saved = tmp_path / "out" / "second.txt"
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_inbox(pilot, app, "staff.lakeside")
+        await pilot.press("enter")
+        thread = await open_thread_screen(pilot, app)
+        await pilot.press("r")
+        await settle(pilot, lambda: isinstance(app.screen, ReplyModal))
+        app.screen.query_one("#reply-body", TextArea).text = "Both pages."
+        await attach(pilot, app, first, second)
+        await pilot.press("ctrl+s")
+        await settle(
+            pilot, lambda: "Reply sent with 2 file(s)." in text_of(thread, "#thread-message")
+        )
+
+        await pilot.press("o")
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceModal))
+        assert "Open which file?" in screen_text(app)
+        await pilot.press("down", "enter")
+        await settle(pilot, lambda: isinstance(app.screen, DocumentViewerScreen))
+        await settle(pilot, lambda: "Second page of the records." in screen_text(app))
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is thread)
+
+        await pilot.press("s")
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceModal))
+        assert "Save which file?" in screen_text(app)
+        await pilot.press("down", "enter")
+        await settle(pilot, lambda: isinstance(app.screen, FilePathModal))
+        app.screen.query_one("#path", Input).value = str(saved)
+        await pilot.press("enter")
+        await settle(pilot, lambda: f"Saved to {saved}." in text_of(thread, "#thread-message"))
+        assert app.return_code is None and app._exception is None
+    assert saved.read_text() == "Second page of the records."

@@ -196,7 +196,7 @@ class ThreadScreen(MenuScreen):
             (a, f"{n}. {a.file_name} ({a.size:,} bytes)") for n, a in enumerate(files, start=1)
         ]
         return await self.app.push_screen_wait(
-            ChoiceModal[MessageAttachment](f"{verb} which file?", choices)
+            ChoiceModal["MessageAttachment"](f"{verb} which file?", choices)
         )
 
     @work(exclusive=True, group="thread-file")
