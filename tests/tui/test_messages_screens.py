@@ -309,9 +309,33 @@ async def test_csr_lookup_of_an_unknown_number_says_so(demo: Demo):
         await pilot.press("enter")
         await settle(pilot, lambda: isinstance(app.screen, ThreadScreen))
         thread = app.screen
-        await settle(pilot, lambda: thread.query_one("#thread-message").has_class("error"))
+        await settle(pilot, lambda: thread.query_one("#thread-posts").has_class("-error"))
         assert thread.thread is None
-        assert text_of(thread, "#thread-message")
+        assert text_of(thread, "#thread-posts")
+
+
+async def test_a_failed_refresh_of_a_looked_up_thread_clears_it(demo: Demo, monkeypatch):
+    """Issue 13: a refresh that fails shows its error, not the caller's thread as it was."""
+    from portal_core.errors import NotFound
+
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = await open_inbox(pilot, app, "csr.jones")
+        reference = inbox.query_one("#messages-table", ResultTable).rows[0].reference
+        inbox.open_thread(reference, lookup=True)
+        thread = await open_thread_screen(pilot, app)
+        subject = thread.thread.subject
+        assert "Caller:" in screen_text(app) and subject in screen_text(app)
+
+        async def gone(reference: str) -> object:
+            raise NotFound("No message has that reference number.")
+
+        monkeypatch.setattr(app.client, "lookup_thread", gone)
+        await pilot.press("f5")
+        await settle(pilot, lambda: "No message has that reference" in screen_text(app))
+        text = screen_text(app)
+        assert "Caller:" not in text and f"Subject: {subject}" not in text
+        assert thread.thread is None and thread.check_action("reply", ()) is False
 
 
 def attachment_names(demo: Demo, reference: str) -> list[str]:
