@@ -4,8 +4,8 @@ list and do the same on the record's screen. Any exception, exit or traceback fa
 NameError in a rarely used path (issue 13: `o` in a thread with two attachments) cannot land again.
 
 Pressed: the portal's own keys (each has an id), not Textual's widgets' (editing a field,
-scrolling) nor moving in a list. Skipped: keys that leave (back, close, cancel: used to come back instead), the app's own keys
-(menus, sign out, lock, palette), and the retry key (nothing failed to retry).
+scrolling) nor moving in a list. Skipped: keys that leave (back, close, cancel: escape comes back
+instead), the app's own keys (menus, sign out, lock, palette) and retry (nothing to retry).
 """
 
 from __future__ import annotations
@@ -122,9 +122,22 @@ def keys_of(
         elif action in LEAVING or action.startswith("menu("):
             continue
         seen.add(action)
-        node = active.node if isinstance(active.node, Widget) and active.node is not screen else None
+        node = active.node
+        if not isinstance(node, Widget) or node is screen:
+            node = None
         keys.append((key, action, node))
     return keys
+
+
+EDITING_KEYS = {
+    "escape", "enter", "tab", "up", "down", "left", "right", "home", "end", "pageup", "pagedown",
+    "delete", "backspace", "insert",
+}  # fmt: skip
+
+
+def typed(key: str) -> bool:
+    """Whether a text field would take the key as text (`a`, `slash`, `question_mark`)."""
+    return not (key in EDITING_KEYS or "+" in key or (key[0] == "f" and key[1:].isdigit()))
 
 
 async def press(pilot, app: PortalApp, screen: Screen[object], key: str, node: Widget | None):
@@ -133,7 +146,7 @@ async def press(pilot, app: PortalApp, screen: Screen[object], key: str, node: W
     if node is not None and node.is_attached and node.focusable and app.focused is not node:
         node.focus()
         await pilot.pause()
-    elif isinstance(app.focused, Input | TextArea) and len(key) == 1:
+    elif isinstance(app.focused, Input | TextArea) and typed(key):
         screen.set_focus(None)
         await pilot.pause()
     await pilot.press(key)
