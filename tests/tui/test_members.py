@@ -183,9 +183,109 @@ async def test_in_network_check_and_a_bad_npi(demo: Demo):
         fill(screen, network_npi="123")
         screen.query_one("#network-npi", Input).focus()
         await pilot.press("enter")
-        await settle(pilot, lambda: "NPI" in str(screen.query_one("#network-message").render()))
+        await settle(pilot, lambda: "NPI" in str(screen.query_one("#network-result").render()))
         assert "IN NETWORK" not in screen_text(app)
         fill(screen, network_npi=demo.world.rivera_npi)
         await pilot.press("enter")
         await settle(pilot, lambda: "Why" in screen_text(app))
         assert "NETWORK" in screen_text(app)
+
+
+# -- issue 13: a failed lookup never leaves the previous member on screen --------------------------
+
+
+def member_name(demo: Demo) -> tuple[str, str]:
+    from portal_core.store.schema import members
+
+    with demo.services.db.read() as conn:
+        row = conn.execute(
+            select(members.c.last_name, members.c.first_name).where(
+                members.c.member_id == demo.world.member_id
+            )
+        ).one()
+    return str(row.last_name), str(row.first_name)
+
+
+def assert_no_trace_of(text: str, demo: Demo) -> None:
+    last, first = member_name(demo)
+    for trace in (demo.world.member_id, last, first, "COVERED"):
+        assert trace not in text, trace
+
+
+async def test_a_failed_eligibility_check_clears_the_last_answer(demo: Demo):
+    app = demo.make_app()
+    world = demo.world
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_members(pilot, app)
+        fill(screen, member_id=world.member_id, birth_date=f"{world.birth_date:%Y-%m-%d}")
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "COVERED" in screen_text(app))
+        assert screen.result is not None
+
+        fill(screen, member_id="NW999999999", birth_date="1970-01-01")
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "No member matches" in screen_text(app))
+        assert screen.result is None
+        assert screen.check_action("detail", ()) is False
+        text = screen_text(app)
+        assert_no_trace_of(text.replace("NW999999999", ""), demo)
+
+        # A form refused before asking clears the answer too.
+        fill(screen, member_id=world.member_id, birth_date=f"{world.birth_date:%Y-%m-%d}")
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "COVERED" in screen_text(app))
+        fill(screen, member_id="NW999999999", birth_date="")
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "Enter the date of birth" in screen_text(app))
+        assert_no_trace_of(screen_text(app).replace("NW999999999", ""), demo)
+
+
+async def test_a_failed_network_check_clears_the_last_answer(demo: Demo):
+    from textual.widgets import Select
+
+    app = demo.make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_members(pilot, app)
+        await pilot.press("f7")
+        await settle(pilot, lambda: isinstance(app.screen, NetworkCheckScreen))
+        screen = app.screen
+        picker = screen.query_one("#network-plan", Select)
+        await settle(pilot, lambda: len(picker._options) > 1)
+        picker.value = picker._options[1][1]
+        fill(screen, network_npi=demo.world.rivera_npi)
+        screen.query_one("#network-npi", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: "Why" in screen_text(app))
+        fill(screen, network_npi="123")
+        await pilot.press("enter")
+        await settle(pilot, lambda: "NPI" in str(screen.query_one("#network-result").render()))
+        text = screen_text(app)
+        assert "Why" not in text and "NETWORK" not in text
+
+
+async def test_a_failed_refresh_of_a_member_clears_what_was_shown(demo: Demo, monkeypatch):
+    from portal_core.errors import NotFound
+
+    app = demo.make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot, "dr.rivera", DEMO_PASSWORD)
+        await app.open_member(demo.world.member_id)
+        await settle(
+            pilot,
+            lambda: isinstance(app.screen, MemberDetailScreen) and bool(app.screen.care_plans),
+        )
+        screen = app.screen
+        last, _ = member_name(demo)
+        assert last in screen_text(app)
+
+        async def gone(member_id: str) -> object:
+            raise NotFound("No member matches among your providers' members.")
+
+        monkeypatch.setattr(app.client, "get_member", gone)
+        await pilot.press("f5")
+        await settle(pilot, lambda: "No member matches" in screen_text(app))
+        text = screen_text(app).replace(f"Member {demo.world.member_id}", "")
+        assert_no_trace_of(text, demo)
+        assert "Problems" not in text and "Goals" not in text
+        assert screen.member is None and screen.care_plans == []
+        assert screen.check_action("save_care_plan", ()) is False

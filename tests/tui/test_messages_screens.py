@@ -20,6 +20,7 @@ from portal_core.store.schema import (
     users,
 )
 from portal_tui.app import PortalApp
+from portal_tui.modals.choice import ChoiceModal
 from portal_tui.modals.file_path import FilePathModal
 from portal_tui.modals.message_compose import ComposeMessageModal, ReplyModal
 from portal_tui.modals.reference_lookup import ReferenceLookupModal
@@ -308,9 +309,33 @@ async def test_csr_lookup_of_an_unknown_number_says_so(demo: Demo):
         await pilot.press("enter")
         await settle(pilot, lambda: isinstance(app.screen, ThreadScreen))
         thread = app.screen
-        await settle(pilot, lambda: thread.query_one("#thread-message").has_class("error"))
+        await settle(pilot, lambda: thread.query_one("#thread-posts").has_class("-error"))
         assert thread.thread is None
-        assert text_of(thread, "#thread-message")
+        assert text_of(thread, "#thread-posts")
+
+
+async def test_a_failed_refresh_of_a_looked_up_thread_clears_it(demo: Demo, monkeypatch):
+    """Issue 13: a refresh that fails shows its error, not the caller's thread as it was."""
+    from portal_core.errors import NotFound
+
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = await open_inbox(pilot, app, "csr.jones")
+        reference = inbox.query_one("#messages-table", ResultTable).rows[0].reference
+        inbox.open_thread(reference, lookup=True)
+        thread = await open_thread_screen(pilot, app)
+        subject = thread.thread.subject
+        assert "Caller:" in screen_text(app) and subject in screen_text(app)
+
+        async def gone(reference: str) -> object:
+            raise NotFound("No message has that reference number.")
+
+        monkeypatch.setattr(app.client, "lookup_thread", gone)
+        await pilot.press("f5")
+        await settle(pilot, lambda: "No message has that reference" in screen_text(app))
+        text = screen_text(app)
+        assert "Caller:" not in text and f"Subject: {subject}" not in text
+        assert thread.thread is None and thread.check_action("reply", ()) is False
 
 
 def attachment_names(demo: Demo, reference: str) -> list[str]:
@@ -531,3 +556,46 @@ async def test_palette_jumps_to_a_message_reference(demo: Demo):
             assert thread.thread is not None and thread.thread.reference == reference
             # Customer service looks the caller's thread up, as its `l` key does.
             assert ("Caller:" in text_of(thread, "#thread-caller")) is caller_shown
+
+
+async def test_two_attachments_open_and_save_ask_which_file(demo: Demo, tmp_path: Path):
+    """Issue 13: with two files in a thread, `o` and `s` exited the app (a NameError in the
+    picker); now each asks which file and goes on with the one picked."""
+    first = tmp_path / "page-1.txt"
+    first.write_text("First page of the records.")
+    second = tmp_path / "page-2.txt"
+    second.write_text("Second page of the records.")
+    saved = tmp_path / "out" / "second.txt"
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_inbox(pilot, app, "staff.lakeside")
+        await pilot.press("enter")
+        thread = await open_thread_screen(pilot, app)
+        await pilot.press("r")
+        await settle(pilot, lambda: isinstance(app.screen, ReplyModal))
+        app.screen.query_one("#reply-body", TextArea).text = "Both pages."
+        await attach(pilot, app, first, second)
+        await pilot.press("ctrl+s")
+        await settle(
+            pilot, lambda: "Reply sent with 2 file(s)." in text_of(thread, "#thread-message")
+        )
+
+        await pilot.press("o")
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceModal))
+        assert "Open which file?" in screen_text(app)
+        await pilot.press("down", "enter")
+        await settle(pilot, lambda: isinstance(app.screen, DocumentViewerScreen))
+        await settle(pilot, lambda: "Second page of the records." in screen_text(app))
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is thread)
+
+        await pilot.press("s")
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceModal))
+        assert "Save which file?" in screen_text(app)
+        await pilot.press("down", "enter")
+        await settle(pilot, lambda: isinstance(app.screen, FilePathModal))
+        app.screen.query_one("#path", Input).value = str(saved)
+        await pilot.press("enter")
+        await settle(pilot, lambda: f"Saved to {saved}." in text_of(thread, "#thread-message"))
+        assert app.return_code is None and app._exception is None
+    assert saved.read_text() == "Second page of the records."

@@ -440,3 +440,33 @@ async def test_change_then_withdraw_with_a_reason_and_files_attached_from_the_fo
         await settle(pilot, lambda: stored(demo, number) == "withdrawn")
         await settle(pilot, lambda: f"{number} is withdrawn" in screen_text(app))
         assert not detail.check_action("withdraw", ())
+
+
+async def test_a_failed_check_clears_the_last_answer_and_its_templates(demo: Demo):
+    """Issue 13: a check that fails shows its error, not the answer about the last member."""
+    from textual.widgets import OptionList
+
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_preauth(pilot, app, "staff.lakeside")
+        await pilot.press("c")
+        await settle(pilot, lambda: isinstance(app.screen, PreauthCheckModal))
+        modal = app.screen
+        modal.query_one("#check-member", Input).value = demo.world.member_id
+        modal.query_one("#check-code", Input).value = "95810"
+        modal.query_one("#check-date", Input).value = START.isoformat()
+        modal.query_one("#check-member", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: "REQUIRED" in screen_text(app))
+        assert modal.query_one("#check-templates", OptionList).display
+
+        modal.query_one("#check-member", Input).value = "NW999999999"
+        modal.query_one("#check-member", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: "REQUIRED" not in screen_text(app) and modal.result is None)
+        await settle(pilot, lambda: bool(str(modal.query_one("#check-answer").render())))
+        text = screen_text(app)
+        assert "Plan:" not in text and "REQUIRED" not in text
+        assert not modal.query_one("#check-templates", OptionList).display
+        await pilot.press("f9")
+        assert app.screen is modal

@@ -14,10 +14,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from portal_core.errors import PortalError, SessionExpired
 from portal_tui.display_text import plain_label, printable
 from portal_tui.modals.confirm import MODAL_CSS
 from portal_tui.screens.base import PortalModal
+from portal_tui.widgets.record_view import RecordView
 
 if TYPE_CHECKING:
     from portal_core.models.preauth import PreauthCheckResult
@@ -31,6 +31,15 @@ class CheckStart:
     member_id: str
     procedure_code: str
     service_date: date | None
+
+
+def check_text(result: PreauthCheckResult) -> str:
+    """The answer: needed or not, why, and the plan it was decided by."""
+    plan = f"Plan: {result.plan_name}" if result.plan_name else ""
+    if result.product_line:
+        plan += f" ({result.product_line})"
+    head = "Preauthorization REQUIRED." if result.required else "No preauthorization needed."
+    return "\n".join(part for part in (head, result.why, plan) if part)
 
 
 class PreauthCheckModal(PortalModal[CheckStart | None]):
@@ -78,7 +87,7 @@ class PreauthCheckModal(PortalModal[CheckStart | None]):
                 yield Label("Service date", classes="field-label")
                 yield Input(placeholder="YYYY-MM-DD (today)", id="check-date", compact=True)
             yield Static("", classes="modal-error", markup=False)
-            yield Static("", id="check-answer", markup=False)
+            yield RecordView(id="check-answer")
             yield OptionList(id="check-templates")
             yield Static(
                 "enter checks; enter on a template (or f9) starts a request; esc closes.",
@@ -117,26 +126,19 @@ class PreauthCheckModal(PortalModal[CheckStart | None]):
         from portal_core.models.preauth import PreauthCheckQuery
 
         service_date = when or self.portal_today()
-        try:
-            result = await self.client.check_preauth(
-                PreauthCheckQuery(member_id=member, procedure_code=code, service_date=service_date)
-            )
-        except PortalError as error:
-            self.error(error.message)
-            if isinstance(error, SessionExpired):
-                self.report(error)
+        self.result = None
+        self.asked = ("", "", None)
+        options = self.query_one("#check-templates", OptionList)
+        options.clear_options()
+        options.display = False
+        query = PreauthCheckQuery(member_id=member, procedure_code=code, service_date=service_date)
+        result = await self.query_one("#check-answer", RecordView).look_up(
+            lambda: self.client.check_preauth(query), check_text, report=self.report
+        )
+        if result is None:
             return
         self.result = result
         self.asked = (member, code, service_date)
-        plan = f"Plan: {result.plan_name}" if result.plan_name else ""
-        if result.product_line:
-            plan += f" ({result.product_line})"
-        head = "Preauthorization REQUIRED." if result.required else "No preauthorization needed."
-        self.query_one("#check-answer", Static).update(
-            printable("\n".join(part for part in (head, result.why, plan) if part))
-        )
-        options = self.query_one("#check-templates", OptionList)
-        options.clear_options()
         pairs = list(zip(result.template_ids, result.template_names, strict=False))
         options.add_options([Option(plain_label(name), id=tid) for tid, name in pairs])
         options.display = bool(pairs)

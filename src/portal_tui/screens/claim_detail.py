@@ -18,9 +18,16 @@ from portal_core.errors import PortalError, SessionExpired
 from portal_tui.assets import stylesheet
 from portal_tui.display_text import printable
 from portal_tui.screens.base import MenuScreen
+from portal_tui.widgets.record_view import RecordView
 
 if TYPE_CHECKING:
-    from portal_core.models.claims import ClaimDetail, UploadFile
+    from portal_core.models.claims import (
+        ClaimAppeal,
+        ClaimDetail,
+        ClaimDocument,
+        ClaimInquiry,
+        UploadFile,
+    )
 
 INQUIRY_REASONS = [
     ("Payment amount", "Payment amount"),
@@ -100,8 +107,8 @@ class ClaimDetailScreen(MenuScreen):
         yield Static("", id="claim-message", markup=False)
         yield LoadingIndicator(id="claim-loading")
         with VerticalScroll(id="claim-body"):
-            yield Static("", id="claim-facts", markup=False)
-            yield Static("", id="claim-requests", markup=False)
+            yield RecordView(id="claim-facts")
+            yield RecordView(id="claim-requests")
 
     def on_mount(self) -> None:
         self.load()
@@ -134,27 +141,31 @@ class ClaimDetailScreen(MenuScreen):
         """Fetch the claim, then its documents, inquiries and appeals."""
         from portal_tui.claim_text import claim_text, requests_text
 
+        self.claim = None
+        self.refresh_bindings()
         loading = self.query_one("#claim-loading")
         loading.display = True
+        requests = self.query_one("#claim-requests", RecordView)
+        requests.start()
         try:
-            try:
-                self.claim = await self.client.get_claim(self.claim_number)
-            except PortalError as error:
-                self.fail(error)
-                return
-            self.query_one("#claim-facts", Static).update(printable(claim_text(self.claim)))
+            self.claim = await self.query_one("#claim-facts", RecordView).look_up(
+                lambda: self.client.get_claim(self.claim_number), claim_text, report=self.report
+            )
             self.refresh_bindings()
-            try:
-                documents, inquiries, appeals = await asyncio.gather(
+            if self.claim is None:
+                return
+
+            async def related() -> tuple[
+                list[ClaimDocument], list[ClaimInquiry], list[ClaimAppeal]
+            ]:
+                return await asyncio.gather(
                     self.client.claim_documents(self.claim_number),
                     self.client.claim_inquiries(self.claim_number),
                     self.client.claim_appeals(self.claim_number),
                 )
-            except PortalError as error:
-                self.fail(error)
-                return
-            self.query_one("#claim-requests", Static).update(
-                printable("\n" + requests_text(documents, inquiries, appeals))
+
+            await requests.look_up(
+                related, lambda found: "\n" + requests_text(*found), report=self.report
             )
         finally:
             loading.display = False

@@ -20,10 +20,17 @@ from portal_core.errors import PermissionDenied, PortalError
 from portal_tui.assets import stylesheet
 from portal_tui.display_text import printable
 from portal_tui.screens.base import MenuScreen
-from portal_tui.screens.members import end_if_expired
+from portal_tui.widgets.record_view import RecordView
 
 if TYPE_CHECKING:
     from portal_core.models.members import CarePlan, MemberDetail
+
+
+def _care_plans_refused(error: PortalError) -> str:
+    """Why no care plan shows (billing users may not read them)."""
+    if isinstance(error, PermissionDenied):
+        return f"{error.message} Care plans are not shown to you."
+    return error.message
 
 
 class MemberDetailScreen(MenuScreen):
@@ -65,9 +72,9 @@ class MemberDetailScreen(MenuScreen):
         yield Static(printable(f"Member {self.member_id}"), classes="screen-title", markup=False)
         yield LoadingIndicator(id="member-loading")
         with VerticalScroll(id="member-body"):
-            yield Static("", id="member-facts", markup=False)
+            yield RecordView(id="member-facts")
             yield Static("Care plans", classes="section-title")
-            yield Static("", id="member-care-plans", markup=False)
+            yield RecordView(id="member-care-plans")
 
     def on_mount(self) -> None:
         self.load()
@@ -85,34 +92,35 @@ class MemberDetailScreen(MenuScreen):
 
     @work(exclusive=True, group="member-detail")
     async def load(self) -> None:
-        """Fetch the member, then their care plans (refused for billing users)."""
+        """Fetch the member, then their care plans (refused for billing users); what was shown
+        before is cleared first, so a failed refresh never leaves it on screen."""
         from portal_tui.member_text import care_plans_text, member_text
 
+        self.member = None
+        self.care_plans = []
+        self.refresh_bindings()
         loading = self.query_one("#member-loading")
         loading.display = True
-        facts = self.query_one("#member-facts", Static)
-        plans = self.query_one("#member-care-plans", Static)
+        facts = self.query_one("#member-facts", RecordView)
+        plans = self.query_one("#member-care-plans", RecordView)
+        plans.start()
         try:
-            try:
-                self.member = await self.client.get_member(self.member_id)
-            except PortalError as error:
-                facts.update(printable(error.message))
-                end_if_expired(self, error)
+            member = await facts.look_up(
+                lambda: self.client.get_member(self.member_id), member_text, report=self.report
+            )
+            if member is None:
                 return
-            facts.update(printable(member_text(self.member)))
-            try:
-                self.care_plans = await self.client.care_plans(self.member.member_id)
-            except PermissionDenied as error:
-                self.care_plans = []
-                plans.update(printable(f"{error.message} Care plans are not shown to you."))
-            except PortalError as error:
-                self.care_plans = []
-                plans.update(printable(error.message))
-            else:
-                plans.update(printable(care_plans_text(self.care_plans)))
+            self.member = member
+            care_plans = await plans.look_up(
+                lambda: self.client.care_plans(member.member_id),
+                care_plans_text,
+                report=self.report,
+                explain=_care_plans_refused,
+            )
+            self.care_plans = care_plans or []
         finally:
             loading.display = False
-        self.refresh_bindings()
+            self.refresh_bindings()
 
     @work(exclusive=True, group="member-save")
     async def action_save_care_plan(self) -> None:

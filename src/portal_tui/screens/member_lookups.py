@@ -19,6 +19,7 @@ from portal_tui.assets import stylesheet
 from portal_tui.display_text import printable
 from portal_tui.screens.base import MenuScreen
 from portal_tui.screens.members import end_if_expired, field_row
+from portal_tui.widgets.record_view import RecordView
 from portal_tui.widgets.result_table import Column, ResultTable
 
 if TYPE_CHECKING:
@@ -198,7 +199,7 @@ class NetworkCheckScreen(MenuScreen):
         yield Static("", id="network-message", markup=False)
         yield LoadingIndicator(id="network-loading")
         with VerticalScroll(id="network-body"):
-            yield Static("", id="network-result", markup=False)
+            yield RecordView(id="network-result")
 
     def on_mount(self) -> None:
         self.load_plans()
@@ -238,6 +239,7 @@ class NetworkCheckScreen(MenuScreen):
 
         npi = self.query_one("#network-npi", Input).value.strip()
         plan = self.query_one("#network-plan", Select).value
+        self.query_one("#network-result", RecordView).start()
         if not npi:
             self.say("Enter the provider's NPI.", error=True)
             return
@@ -259,15 +261,12 @@ class NetworkCheckScreen(MenuScreen):
         loading.display = True
         self.say("Checking…")
         try:
-            result = await self.client.check_network(query)
-        except PortalError as error:
-            self.say(error.message, error=True)
-            end_if_expired(self, error)
-            return
+            await self.query_one("#network-result", RecordView).look_up(
+                lambda: self.client.check_network(query), network_text, report=self.report
+            )
         finally:
             loading.display = False
         self.say("")
-        self.query_one("#network-result", Static).update(printable(network_text(result)))
 
 
 def _panel_member_name(member: PanelMember) -> str:
@@ -346,6 +345,9 @@ class PcpPanelScreen(MenuScreen):
 
         npi = self.query_one("#panel-npi", Input).value.strip()
         if not npi:
+            self.query_shown = None
+            self.table.reset()
+            self.table.stop_loading()
             self.say("Enter the PCP's NPI.", error=True)
             return
         on_date = self.query_one("#panel-date", Input).value.strip() or None

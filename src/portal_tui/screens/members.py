@@ -17,6 +17,7 @@ from portal_tui.assets import stylesheet
 from portal_tui.display_text import printable
 from portal_tui.messages import OpenMember
 from portal_tui.screens.base import MenuScreen
+from portal_tui.widgets.record_view import RecordView
 
 if TYPE_CHECKING:
     from portal_core.models.members import EligibilityQuery, EligibilityResult
@@ -89,7 +90,7 @@ class MembersScreen(MenuScreen):
         )
         yield LoadingIndicator(id="members-loading")
         with VerticalScroll(id="members-result"):
-            yield Static("", id="eligibility", markup=False)
+            yield RecordView(id="eligibility")
 
     def on_mount(self) -> None:
         self.query_one("#members-loading").display = False
@@ -123,6 +124,9 @@ class MembersScreen(MenuScreen):
     @on(Input.Submitted)
     def action_check(self) -> None:
         if not self.value("birth-date"):
+            self.result = None
+            self.query_one("#eligibility", RecordView).start()
+            self.refresh_bindings()
             self.say("Enter the date of birth.", error=True)
             self.query_one("#birth-date", Input).focus()
             return
@@ -130,24 +134,28 @@ class MembersScreen(MenuScreen):
 
     @work(exclusive=True, group="eligibility")
     async def check(self, query: EligibilityQuery) -> None:
-        """Ask the portal and show the answer."""
+        """Ask the portal and show the answer, or the error in its place (never the last
+        member's answer: the view is cleared as the lookup starts)."""
+        from portal_tui.member_text import eligibility_text
+
+        self.result = None
+        self.refresh_bindings()
         loading = self.query_one("#members-loading")
         loading.display = True
         self.say("Checking…")
         try:
-            result = await self.client.check_eligibility(query)
-        except PortalError as error:
-            self.say(error.message, error=True)
-            end_if_expired(self, error)
-            return
+            self.result = await self.query_one("#eligibility", RecordView).look_up(
+                lambda: self.client.check_eligibility(query),
+                eligibility_text,
+                report=self.report,
+            )
         finally:
             loading.display = False
-        from portal_tui.member_text import eligibility_text
-
-        self.result = result
-        self.say("f9 opens the member: coverage, PCPs and care plans.")
-        self.query_one("#eligibility", Static).update(printable(eligibility_text(result)))
         self.refresh_bindings()
+        if self.result is None:
+            self.say("/ goes to the form, enter checks.")
+            return
+        self.say("f9 opens the member: coverage, PCPs and care plans.")
         # Off the form, so the menu keys (1-9) and f9 act instead of typing into a field.
         self.query_one("#members-result").focus()
 

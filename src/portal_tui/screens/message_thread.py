@@ -17,6 +17,7 @@ from portal_tui.assets import stylesheet
 from portal_tui.display_text import printable
 from portal_tui.screens.base import MenuScreen
 from portal_tui.screens.messages import status_words, when
+from portal_tui.widgets.record_view import RecordView
 
 if TYPE_CHECKING:
     from portal_core.models.messages import MessageAttachment, ThreadDetail, ThreadLookup
@@ -112,7 +113,7 @@ class ThreadScreen(MenuScreen):
         yield Static("", id="thread-caller", markup=False)
         yield LoadingIndicator(id="thread-loading")
         with VerticalScroll(id="thread-body"):
-            yield Static("", id="thread-posts", markup=False)
+            yield RecordView(id="thread-posts")
 
     def on_mount(self) -> None:
         self.load()
@@ -145,23 +146,36 @@ class ThreadScreen(MenuScreen):
     def show(self, thread: ThreadDetail) -> None:
         """Draw the thread (every text escaped: it is whatever people typed)."""
         self.thread = thread
-        self.query_one("#thread-posts", Static).update(printable(thread_text(thread)))
+        self.query_one("#thread-posts", RecordView).show(thread_text(thread))
         self.refresh_bindings()
 
     @work(exclusive=True, group="thread-load")
     async def load(self) -> None:
-        """Fetch the thread (which marks it read)."""
+        """Fetch the thread (which marks it read); what was shown before is cleared first, so
+        a failed refresh never leaves another caller's thread on screen."""
+        self.thread = None
+        self.refresh_bindings()
+        caller = self.query_one("#thread-caller", Static)
+        caller.update("")
         loading = self.query_one("#thread-loading")
         loading.display = True
+        posts = self.query_one("#thread-posts", RecordView)
         try:
             if self.lookup:
-                found = await self.client.lookup_thread(self.reference)
-                self.query_one("#thread-caller", Static).update(printable(caller_text(found)))
-                self.show(found.thread)
+                found = await posts.look_up(
+                    lambda: self.client.lookup_thread(self.reference),
+                    lambda found: thread_text(found.thread),
+                    report=self.report,
+                )
+                if found is not None:
+                    caller.update(printable(caller_text(found)))
+                    self.show(found.thread)
             else:
-                self.show(await self.client.get_thread(self.reference))
-        except PortalError as error:
-            self.fail(error)
+                thread = await posts.look_up(
+                    lambda: self.client.get_thread(self.reference), thread_text, report=self.report
+                )
+                if thread is not None:
+                    self.show(thread)
         finally:
             loading.display = False
 
@@ -196,7 +210,7 @@ class ThreadScreen(MenuScreen):
             (a, f"{n}. {a.file_name} ({a.size:,} bytes)") for n, a in enumerate(files, start=1)
         ]
         return await self.app.push_screen_wait(
-            ChoiceModal[MessageAttachment](f"{verb} which file?", choices)
+            ChoiceModal["MessageAttachment"](f"{verb} which file?", choices)
         )
 
     @work(exclusive=True, group="thread-file")

@@ -12,11 +12,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import LoadingIndicator, Static
 
-from portal_core.errors import PortalError
 from portal_tui.assets import stylesheet
 from portal_tui.display_text import printable
 from portal_tui.screens.base import MenuScreen
-from portal_tui.screens.members import end_if_expired
+from portal_tui.widgets.record_view import RecordView
 
 if TYPE_CHECKING:
     from portal_core.models.providers import ProviderProfile
@@ -97,7 +96,7 @@ class ProviderProfileScreen(MenuScreen):
         yield Static("", id="profile-message", markup=False)
         yield LoadingIndicator(id="profile-loading")
         with VerticalScroll(id="profile-body"):
-            yield Static("", id="profile-facts", markup=False)
+            yield RecordView(id="profile-facts")
 
     def on_mount(self) -> None:
         self.load()
@@ -126,24 +125,27 @@ class ProviderProfileScreen(MenuScreen):
 
     @work(exclusive=True, group="provider-profile")
     async def load(self) -> None:
-        """Fetch the profile and show it."""
+        """Fetch the profile and show it, or the error in its place (the profile shown before
+        is cleared first, so a failed refresh never leaves it on screen)."""
+        self.profile = None
+        self.refresh_bindings()
+        self.say("")
+        title = self.query_one("#profile-title", Static)
+        title.update(printable(f"Provider {self.npi}"))
         loading = self.query_one("#profile-loading")
         loading.display = True
         try:
-            self.profile = await self.client.get_provider(self.npi)
-        except PortalError as error:
-            self.say(error.message, error=True)
-            end_if_expired(self, error)
-            return
+            self.profile = await self.query_one("#profile-facts", RecordView).look_up(
+                lambda: self.client.get_provider(self.npi), profile_text, report=self.report
+            )
         finally:
             loading.display = False
         profile = self.profile
-        self.query_one("#profile-title", Static).update(printable(f"{profile.name}"))
-        self.query_one("#profile-facts", Static).update(printable(profile_text(profile)))
+        if profile is None:
+            return
+        title.update(printable(f"{profile.name}"))
         if profile.updatable_tins:
             self.say("u asks for a change (a payer administrator approves it).")
-        else:
-            self.say("")
         self.refresh_bindings()
 
     def action_request_update(self) -> None:
