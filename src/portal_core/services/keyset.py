@@ -193,10 +193,14 @@ def _day(text: str) -> date:
 
 
 def _moment(text: str) -> datetime:
+    """A point in time with its zone (every time stored has one)."""
     try:
-        return datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
     except ValueError as error:
         raise _invalid() from error
+    if moment.tzinfo is None:
+        raise _invalid()
+    return moment
 
 
 def _text(text: str) -> str:
