@@ -1,6 +1,6 @@
 """Keyset page positions: an opaque cursor holding the last row's sort key (never OFFSET).
 
-A cursor comes back from the client, so it is input like any other: `read` is the one place that
+A cursor comes back from the client, so it is input like any other: `seek` is the one place that
 turns it into typed values, and anything it cannot read (not base64, not UTF-8, the wrong number of
 parts, a part of the wrong kind or out of range) is `ValidationFailed`, never an error deeper in.
 
@@ -19,22 +19,19 @@ import binascii
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, UnaryExpression, literal, tuple_
 
 from portal_core.errors import ValidationFailed
+from portal_core.models.common import BACKWARD, LAST
+
+__all__ = ["BACKWARD", "LAST", "Seek", "decode", "encode", "part", "row_id", "seek"]
 
 INVALID = "That page position is not valid. Start again from the first page."
 
 MAX_CURSOR = 1000
 """Characters a cursor may have (real ones are a few dozen)."""
-
-BACKWARD = "~"
-"""What a cursor read backwards starts with (not in base64's URL-safe alphabet)."""
-
-LAST = BACKWARD
-"""The `after` that asks for a list's last page: backwards from the end."""
 
 RowT = TypeVar("RowT")
 
@@ -63,31 +60,9 @@ def decode(cursor: str, count: int) -> list[str]:
     return parts
 
 
-@overload
-def read(cursor: str, first: type[datetime], second: type[int], /) -> tuple[datetime, int]: ...
-@overload
-def read(cursor: str, first: type[date], second: type[int], /) -> tuple[date, int]: ...
-@overload
-def read(cursor: str, first: type[str], second: type[str], /) -> tuple[str, str]: ...
-@overload
-def read(cursor: str, first: type[int], /) -> tuple[int]: ...
-@overload
-def read(cursor: str, first: type[str], /) -> tuple[str]: ...
-def read(cursor: str, /, *kinds: type[Any]) -> tuple[Any, ...]:
-    """The cursor's parts as `kinds` (`int`, `date`, `datetime`, `str`); `ValidationFailed` when a
-    part is not one (an id out of range, a day that does not exist)."""
-    parts = decode(cursor, len(kinds))
-    return tuple(part(kind, text) for kind, text in zip(kinds, parts, strict=True))
-
-
 def part(kind: type[Any], text: str) -> Any:
     """One part of a cursor as `kind` (`int`, `date`, `datetime`; anything else stays text)."""
     return _READERS.get(kind, _text)(text)
-
-
-def date_and_id(cursor: str) -> tuple[date, int]:
-    """A (date, id) cursor."""
-    return read(cursor, date, int)
 
 
 def row_id(cursor: str) -> int:
