@@ -388,3 +388,46 @@ def test_amount_order_with_status_and_dates_either_way(
             )
         ).scalar_one()  # fmt: skip
     assert billed[0] * 100 == top
+
+
+@pytest.mark.parametrize(
+    ("search", "field", "words"),
+    [
+        # A claim number or a payment number finds its claims alone: nothing beside it is dropped.
+        (
+            ClaimSearch(claim_number="C2026000004326", payment_number="EFT000001524"),
+            "payment_number",
+            "not both",
+        ),
+        (ClaimSearch(claim_number="C2026000004326", tin=MAIN_TIN), "claim_number", "Tax ID"),
+        (ClaimSearch(payment_number="EFT000001524", status="paid"), "payment_number", "status"),
+        # Every criterion is checked, even beside one that would decide the search alone.
+        (ClaimSearch(payment_number="12345"), "payment_number", "EFT or CHK"),
+        (ClaimSearch(tin=MAIN_TIN, service_to="garbage"), "service_to", "date"),
+        (ClaimSearch(claim_number="C2026000004326", service_to="garbage"), "service_to", "date"),
+        (ClaimSearch(payment_number="EFT000001524", npi="12"), "npi", ""),
+        (ClaimSearch(status="paid"), "claim_number", "Search by"),
+    ],
+)
+def test_conflicting_or_bad_criteria_are_refused_with_a_message(
+    demo: tuple[Services, World], search: ClaimSearch, field: str, words: str
+) -> None:
+    services, _ = demo
+    admin = principal(services.db, "admin.lakeside")
+    with pytest.raises(ValidationFailed) as caught:
+        services.claims.search_claims(admin, search)
+    assert caught.value.field == field
+    assert words in caught.value.message
+
+
+def test_member_npi_and_tin_narrow_one_another(demo: tuple[Services, World]) -> None:
+    services, w = demo
+    staff = principal(services.db, "staff.lakeside")
+    by_npi = services.claims.search_claims(staff, ClaimSearch(npi=w.rivera_npi), limit=500)
+    member = by_npi.items[0].member_id
+    both = services.claims.search_claims(staff, ClaimSearch(npi=w.rivera_npi, member_id=member))
+    assert both.items
+    assert all(c.member_id == member and c.rendering_npi == w.rivera_npi for c in both.items)
+    number = next(c.payment_number for c in by_npi.items if c.payment_number)
+    lower = services.claims.search_claims(staff, ClaimSearch(payment_number=number.lower()))
+    assert {c.payment_number for c in lower.items} == {number}

@@ -326,3 +326,17 @@ async def test_eop_search_detail_and_save(demo: Demo, tmp_path: Path):
         await pilot.press("enter")
         await settle(pilot, lambda: isinstance(app.screen, ClaimDetailScreen) and app.screen.claim)
         assert app.current_mode == "payments"
+
+
+async def test_a_search_it_cannot_honour_is_refused_on_the_message_line(demo: Demo):
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_claims(pilot, app)
+        fill(screen, claim_number=demo.world.claim_number, payment_number="EFT000001524")
+        await pilot.press("enter")
+        await settle(pilot, lambda: "not both" in message(screen, "#claims-message"))
+        assert screen.query_one("#claims-message").has_class("error")
+        assert screen.query_one("#claims-table", ResultTable).rows == []
+        fill(screen, payment_number="", service_to="garbage")
+        await pilot.press("enter")
+        await settle(pilot, lambda: "date like" in message(screen, "#claims-message"))

@@ -18,6 +18,7 @@ from portal_core.models.claims import (
 )
 from portal_core.models.common import Page
 from portal_core.models.identity import Principal
+from portal_core.rules.identifiers import parse_payment_number
 from portal_core.rules.money import dollars
 from portal_core.rules.permissions import Action
 from portal_core.rules.service_dates import check_range, claim_history_start, parse_date
@@ -52,7 +53,7 @@ class PaymentService(ClaimAccess):
         limit = page_limit(limit)
         where = [tin_condition(principal, Action.READ_PAYMENTS, now, payments.c.payee_tin)]
         if search.payment_number and search.payment_number.strip():
-            where.append(payments.c.payment_number == search.payment_number.strip().upper())
+            where.append(payments.c.payment_number == parse_payment_number(search.payment_number))
         else:
             if search.tin and search.tin.strip():
                 tin = self._scoped_tin(principal, search.tin, "payments.search")
