@@ -33,6 +33,7 @@ from portal_core.services.record_scope import (
     admission_condition,
     claim_condition,
     member_condition,
+    payment_condition,
     preauth_condition,
     referral_condition,
     tin_condition,
@@ -43,6 +44,7 @@ from portal_core.store.schema import (
     claims,
     documents,
     message_threads,
+    payments,
     preauth_requests,
     referrals,
 )
@@ -124,8 +126,9 @@ def _record_condition(principal: Principal, record: Record, now: datetime) -> Co
             tin_condition(principal, Action.SEND_MESSAGES, now, message_threads.c.tin),
         )
     if record is Record.PAYMENT:
-        # Payments are read per payee TIN; an EOP is filed under its payee TIN.
-        return tin_condition(principal, Action.READ_PAYMENTS, now, documents.c.tin)
+        # An EOP has the readers of its payment: filed under its payee TIN, by its number.
+        paid = select(payments.c.id).where(payments.c.payment_number == link).scalar_subquery()
+        return payment_condition(principal, Action.READ_PAYMENTS, now, documents.c.tin, paid)
     if record is Record.CARE_PLAN:
         return member_condition(principal, Action.READ_CARE_PLANS, now, link)
     if record is Record.REVIEW_CAMPAIGN:

@@ -29,7 +29,7 @@ from portal_core.services.claim_access import (
     ClaimAccess,
     page_limit,
 )
-from portal_core.services.record_scope import claim_condition, tin_condition
+from portal_core.services.record_scope import claim_condition, payment_condition
 from portal_core.store.schema import (
     claims,
     payments,
@@ -51,7 +51,7 @@ class PaymentService(ClaimAccess):
         """Payments (EOPs) by number, or by TIN and payment dates, newest first."""
         now = self._require(principal, Action.READ_PAYMENTS, "payments.search")
         limit = page_limit(limit)
-        where = [tin_condition(principal, Action.READ_PAYMENTS, now, payments.c.payee_tin)]
+        where = [payment_condition(principal, Action.READ_PAYMENTS, now)]
         if search.payment_number and search.payment_number.strip():
             where.append(payments.c.payment_number == parse_payment_number(search.payment_number))
         else:
@@ -94,7 +94,7 @@ class PaymentService(ClaimAccess):
                     .join(tins, tins.c.tin == payments.c.payee_tin)
                     .where(
                         payments.c.payment_number == number,
-                        tin_condition(principal, Action.READ_PAYMENTS, now, payments.c.payee_tin),
+                        payment_condition(principal, Action.READ_PAYMENTS, now),
                     )
                 )
                 .mappings()
@@ -126,6 +126,7 @@ class PaymentService(ClaimAccess):
                         for a in row["provider_adjustments"]
                     ],
                     claims=self._details(conn, claim_rows),
+                    hidden_claims=count - len(claim_rows),
                 )
                 audit.record_many(
                     conn,
@@ -179,6 +180,11 @@ def eop_text(eop: PaymentDetail) -> str:
     ]
     for plb in eop.provider_adjustments:
         lines.append(f"Provider adjustment {plb.code} {plb.reference}: {plb.amount:,.2f}")
+    if eop.hidden_claims:
+        lines.append(
+            f"{eop.hidden_claims} of its {eop.claim_count} claims are for providers you are not "
+            "affiliated with and are not shown."
+        )
     for claim in eop.claims:
         lines += [
             "",
