@@ -82,15 +82,17 @@ async def test_end_fetches_the_last_page_only_and_home_goes_back_without_a_fetch
 
         # Up from the last page: the page before comes in front, the cursor stays on its row.
         await pilot.press(*["pageup"] * 8)
-        await settle(pilot, lambda: not table.fetching and len(table.rows) == 200)
-        assert len(asked) == 2 and (asked[1] or "").startswith(BACKWARD)
-        assert [c.claim_number for c in table.rows] == everything[-200:]
+        await settle(pilot, lambda: not table.fetching and len(table.rows) >= 200)
+        held = len(table.rows)
+        assert len(asked) == held // 100 and all(a.startswith(BACKWARD) for a in asked[1:])
+        assert [c.claim_number for c in table.rows] == everything[-held:]
         assert table.current is not None
-        assert table.current.claim_number == everything[-200 + table.cursor]
+        assert table.current.claim_number == everything[-held + table.cursor]
 
+        fetched = len(asked)
         await pilot.press("home")
         await pilot.pause()
-        assert len(asked) == 2  # the first rows were kept: no fetch
+        assert len(asked) == fetched  # the first rows were kept: no fetch
         assert table.cursor == 0
         assert [c.claim_number for c in table.rows[:100]] == first_rows
         assert table.status_text.startswith("Row 1 of")
