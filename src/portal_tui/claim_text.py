@@ -119,6 +119,10 @@ def payment_text(payment: PaymentDetail) -> str:
         f"Payee      {payment.payee_name} (TIN {format_tin(payment.payee_tin)})",
         f"Total      {money(payment.total)} for {payment.claim_count} claims",
     ]
+    if payment.hidden_claims:
+        lines.append(
+            f"Not shown  {payment.hidden_claims} of them, for providers you are not affiliated with"
+        )
     for plb in payment.provider_adjustments:
         lines.append(f"Adjustment {plb.code} {plb.reference} {money(plb.amount)}")
     return "\n".join(lines)

@@ -388,3 +388,87 @@ def test_amount_order_with_status_and_dates_either_way(
             )
         ).scalar_one()  # fmt: skip
     assert billed[0] * 100 == top
+
+
+@pytest.mark.parametrize(
+    ("search", "field", "words"),
+    [
+        # A claim number or a payment number finds its claims alone: nothing beside it is dropped.
+        (
+            ClaimSearch(claim_number="C2026000004326", payment_number="EFT000001524"),
+            "payment_number",
+            "not both",
+        ),
+        (ClaimSearch(claim_number="C2026000004326", tin=MAIN_TIN), "claim_number", "Tax ID"),
+        (ClaimSearch(payment_number="EFT000001524", status="paid"), "payment_number", "status"),
+        # Every criterion is checked, even beside one that would decide the search alone.
+        (ClaimSearch(payment_number="12345"), "payment_number", "EFT or CHK"),
+        (ClaimSearch(tin=MAIN_TIN, service_to="garbage"), "service_to", "date"),
+        (ClaimSearch(claim_number="C2026000004326", service_to="garbage"), "service_to", "date"),
+        (ClaimSearch(payment_number="EFT000001524", npi="12"), "npi", ""),
+        (ClaimSearch(status="paid"), "claim_number", "Search by"),
+    ],
+)
+def test_conflicting_or_bad_criteria_are_refused_with_a_message(
+    demo: tuple[Services, World], search: ClaimSearch, field: str, words: str
+) -> None:
+    services, _ = demo
+    admin = principal(services.db, "admin.lakeside")
+    with pytest.raises(ValidationFailed) as caught:
+        services.claims.search_claims(admin, search)
+    assert caught.value.field == field
+    assert words in caught.value.message
+
+
+def test_member_npi_and_tin_narrow_one_another(demo: tuple[Services, World]) -> None:
+    services, w = demo
+    staff = principal(services.db, "staff.lakeside")
+    by_npi = services.claims.search_claims(staff, ClaimSearch(npi=w.rivera_npi), limit=500)
+    member = by_npi.items[0].member_id
+    both = services.claims.search_claims(staff, ClaimSearch(npi=w.rivera_npi, member_id=member))
+    assert both.items
+    assert all(c.member_id == member and c.rendering_npi == w.rivera_npi for c in both.items)
+    number = next(c.payment_number for c in by_npi.items if c.payment_number)
+    lower = services.claims.search_claims(staff, ClaimSearch(payment_number=number.lower()))
+    assert {c.payment_number for c in lower.items} == {number}
+
+
+def test_billing_sees_the_eops_of_its_providers_with_their_claims(
+    demo: tuple[Services, World],
+) -> None:
+    services, _ = demo
+    billing = principal(services.db, "billing.acme")
+    admin = principal(services.db, "admin.lakeside")
+    mine = services.payments.search_payments(billing, PaymentSearch(tin=MAIN_TIN), limit=500)
+    every = services.payments.search_payments(admin, PaymentSearch(tin=MAIN_TIN), limit=500)
+    assert mine.items and len(mine.items) < len(every.items)
+    # Every EOP it is shown pays its own providers: its claims are there, found by its number too.
+    for summary in mine.items[:5]:
+        eop = services.payments.get_payment(billing, summary.payment_number)
+        assert eop.claims and len(eop.claims) == eop.claim_count and eop.hidden_claims == 0
+        found = services.claims.search_claims(
+            billing, ClaimSearch(payment_number=summary.payment_number)
+        )
+        assert len(found.items) == eop.claim_count
+    # Another provider's EOP is no EOP of its: not found, as that provider's claims are not.
+    shown = {p.payment_number for p in mine.items}
+    other = next(p for p in every.items if p.payment_number not in shown)
+    with pytest.raises(NotFound):
+        services.payments.get_payment(billing, other.payment_number)
+    assert services.payments.get_payment(admin, other.payment_number).hidden_claims == 0
+
+    # An EOP paying its providers and another: the others' claims are counted, not shown.
+    with services.db.write() as conn:
+        target = conn.execute(
+            select(payments.c.id).where(payments.c.payment_number == mine.items[0].payment_number)
+        ).scalar_one()
+        source = conn.execute(
+            select(payments.c.id).where(payments.c.payment_number == other.payment_number)
+        ).scalar_one()
+        moved = conn.execute(select(claims.c.id).where(claims.c.payment_id == source)).scalars()
+        conn.execute(
+            claims.update().where(claims.c.id == next(iter(moved))).values(payment_id=target)
+        )
+    eop = services.payments.get_payment(billing, mine.items[0].payment_number)
+    assert eop.hidden_claims == 1 and len(eop.claims) == eop.claim_count - 1
+    assert "1 of its" in services.payments.export_payment(billing, eop.payment_number).decode()

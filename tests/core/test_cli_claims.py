@@ -34,6 +34,14 @@ def test_claims_members_and_payments_from_the_command_line() -> None:
     detail = run("claims", "search", "--member-id", member, "--format", "csv")
     assert next(iter(csv.DictReader(io.StringIO(detail.stdout))))["member_id"] == member
 
+    # Nothing typed is ignored: a bad date beside a claim number, two ways at once.
+    garbage = run("claims", "search", "--claim-number", claims[0]["claim_number"],
+                  "--to", "garbage")  # fmt: skip
+    assert garbage.exit_code == 2 and "date" in garbage.stderr
+    both = run("claims", "search", "--claim-number", claims[0]["claim_number"],
+               "--payment-number", "EFT000001524")  # fmt: skip
+    assert both.exit_code == 2 and "not both" in both.stderr
+
     bad = run("members", "eligibility", "--member-id", "12", "--dob", "1980-01-01")
     assert bad.exit_code == 2 and "member ID" in bad.stderr
 

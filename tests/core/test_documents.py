@@ -138,9 +138,10 @@ def test_review_evidence_only_for_whole_tin_roles(
     staff = who(db, "sam.staff", Role.STAFF)
     billing = who(db, "bill.billing", Role.BILLING)
     pm = who(db, "pat.maint", Role.PRACTICE_MAINTENANCE)
-    # Staff may not read payments, so not their EOPs either; billing may.
+    # Staff may not read payments, so not their EOPs either; billing reads the EOPs of payments
+    # to its affiliated providers (none here: `payment_condition`), the whole TIN's roles all.
     assert services.documents.list_documents(staff).items == []
-    assert [d.id for d in services.documents.list_documents(billing).items] == [eop]
+    assert services.documents.list_documents(billing).items == []
     assert {d.id for d in services.documents.list_documents(pm).items} == {evidence, eop}
     with pytest.raises(NotFound):
         services.documents.get_document(staff, evidence)

@@ -80,8 +80,9 @@ async def test_search_by_member_pages_and_enter_opens_the_claim(demo: Demo):
         await settle(pilot, lambda: not table.fetching and len(table.rows) == 100)
         assert table.next_cursor is not None
         assert "Row 1 of 100+" in screen_text(app)
-        await pilot.press("end")
-        await settle(pilot, lambda: len(table.rows) > 100)
+        await pilot.press("end")  # the last page only, the rows before it not fetched
+        await settle(pilot, lambda: not table.fetching and table.previous_cursor is not None)
+        assert table.cursor == len(table.rows) - 1
         first = table.rows[0]
         member = first.member_id
         await pilot.press("slash")
@@ -332,3 +333,17 @@ async def test_eop_search_detail_and_save(demo: Demo, tmp_path: Path):
         await pilot.press("enter")
         await settle(pilot, lambda: isinstance(app.screen, ClaimDetailScreen) and app.screen.claim)
         assert app.current_mode == "payments"
+
+
+async def test_a_search_it_cannot_honour_is_refused_on_the_message_line(demo: Demo):
+    app = demo.make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_claims(pilot, app)
+        fill(screen, claim_number=demo.world.claim_number, payment_number="EFT000001524")
+        await pilot.press("enter")
+        await settle(pilot, lambda: "not both" in message(screen, "#claims-message"))
+        assert screen.query_one("#claims-message").has_class("error")
+        assert screen.query_one("#claims-table", ResultTable).rows == []
+        fill(screen, payment_number="", service_to="garbage")
+        await pilot.press("enter")
+        await settle(pilot, lambda: "date like" in message(screen, "#claims-message"))

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, exists, func, insert, select, update
 
 from portal_core.clock import Clock
 from portal_core.demo.admissions_data import write_admissions_and_referrals
@@ -71,9 +71,11 @@ from portal_core.services.audit import record
 from portal_core.store import accounts
 from portal_core.store.engine import Database, sync_sequences
 from portal_core.store.schema import (
+    claims,
     documents,
     notifications,
     organizations,
+    payments,
     provider_tins,
     providers,
     tins,
@@ -275,6 +277,7 @@ def seed(db: Database, scale: Scale | str = Scale.SMALL, clock: Clock | None = N
         report.tins = len(demo_tins)
         ids = dict(writer.ids)
     _write_members_and_claims(db, scale, rosters, now, report)
+    _link_the_eop(db, rosters[MAIN_TIN].current[0])
     write_claim_cases(
         db, now, rosters[MAIN_TIN].current[0], ids["staff.lakeside"], ids["csr.jones"]
     )
@@ -561,9 +564,9 @@ The requested service was reviewed against the plan's criteria and approved as a
 """
 _EOP = """Northwind Health Plan - Explanation of payment
 
-Payment EFT-000481 to TIN 46-1234567
+Payment {number} to TIN 46-1234567
 Paid: {day:%B %d, %Y}
-Total paid: 1,284.50
+Total paid: {total:,.2f}
 """
 _WELCOME = """Welcome to the Northwind Health Plan provider portal.
 
@@ -571,16 +574,53 @@ Your office manager gives each staff member their own sign-in. Never share a pas
 """
 
 
+def _link_the_eop(db: Database, npi: str) -> None:
+    """The demo's EOP document: the newest payment to the main TIN for `npi`'s claims (so the
+    provider, its staff and its billing company read it, as they read that payment)."""
+    with db.write() as conn:
+        payment = (
+            conn.execute(
+                select(payments.c.payment_number, payments.c.payment_date, payments.c.total_cents)
+                .where(
+                    payments.c.payee_tin == MAIN_TIN,
+                    exists().where(
+                        claims.c.payment_id == payments.c.id, claims.c.rendering_npi == npi
+                    ),
+                )
+                .order_by(payments.c.payment_date.desc(), payments.c.id.desc())
+                .limit(1)
+            )
+            .mappings()
+            .one()
+        )
+        number = payment["payment_number"]
+        content = _EOP.format(
+            number=number, day=payment["payment_date"], total=payment["total_cents"] / 100
+        ).encode()
+        conn.execute(
+            update(documents)
+            .where(documents.c.kind == "eop", documents.c.tin == MAIN_TIN)
+            .values(
+                linked_id=number,
+                file_name=f"eop-{number}.txt",
+                content=content,
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+            )
+        )
+
+
 def _write_documents_and_notices(conn: Connection, writer: _Writer, now: datetime) -> None:
     docs = (
         ("upload", "welcome-to-the-portal.txt", _WELCOME, None, None, 60),
         ("letter", "determination-PA-2026-000123.txt", _LETTER, "preauth", "PA-2026-000123", 3),
-        ("eop", "eop-EFT-000481.txt", _EOP, "payment", "EFT-000481", 9),
+        # Linked to a payment of the main provider once the claims are written (`_link_the_eop`).
+        ("eop", "eop.txt", _EOP, "payment", "", 9),
     )
     letter_id = 0
     for kind, file_name, template, linked_kind, linked_id, age in docs:
         created = now - timedelta(days=age)
-        content = template.format(number=linked_id, day=created).encode()
+        content = template.format(number=linked_id, day=created, total=0).encode()
         document_id = conn.execute(
             insert(documents)
             .values(

@@ -142,6 +142,9 @@ class PaymentDetail(PaymentSummary):
 
     provider_adjustments: list[ProviderAdjustment] = Field(default_factory=list)
     claims: list[ClaimDetail] = Field(default_factory=list)
+    """The claims the reader may see (`claim_count` counts them all)."""
+    hidden_claims: int = 0
+    """Its claims for providers the reader is not affiliated with: counted, not shown."""
 
 
 class DeniedQuery(BaseModel):

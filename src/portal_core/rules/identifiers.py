@@ -13,6 +13,7 @@ _USERNAME = re.compile(r"[A-Za-z0-9._-]{6,30}")
 _TIN = re.compile(r"\d{9}")
 _MEMBER_ID = re.compile(r"[A-Z]{1,3}\d{8,9}")
 _CLAIM_NUMBER = re.compile(r"C\d{4}\d{9}")
+_PAYMENT_NUMBER = re.compile(r"(EFT|CHK)\d{9}")
 _PROCEDURE = re.compile(r"(\d{4}[0-9A-Z]|[A-Z]\d{4})")
 _MODIFIER = re.compile(r"[0-9A-Z]{2}")
 _ICD10 = re.compile(r"[A-Z]\d[0-9A-Z](\.[0-9A-Z]{1,4})?")
@@ -108,6 +109,18 @@ def parse_claim_number(value: str) -> str:
         raise ValidationFailed(
             "A claim number is C, the year and 9 digits, like C2026000123456.",
             field="claim_number",
+        )
+    return cleaned
+
+
+def parse_payment_number(value: str) -> str:
+    """A payment number (`EFT` or `CHK` + 9 digits, a hyphen allowed), upper-cased; or
+    `ValidationFailed`."""
+    cleaned = value.strip().upper().replace("-", "")
+    if not _PAYMENT_NUMBER.fullmatch(cleaned):
+        raise ValidationFailed(
+            "A payment number is EFT or CHK and 9 digits, like EFT000001524.",
+            field="payment_number",
         )
     return cleaned
 

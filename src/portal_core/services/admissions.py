@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal_core.clock import Clock
@@ -600,26 +600,23 @@ class AdmissionService:
         now: datetime,
     ) -> Page[AdmissionSummary]:
         limit = max(1, min(limit, 500))
-        where = list(conditions)
         if order == "newest":
-            if after:
-                (last,) = keyset.decode(after, 1)
-                where.append(admissions.c.id < _int(last))
-            ordering: list[Any] = [admissions.c.id.desc()]
+            position = keyset.seek(after, (admissions.c.id,), descending=True)
         else:  # the review queue: soonest review date first
-            if after:
-                day, last_id = keyset.date_and_id(after)
-                where.append(
-                    or_(
-                        admissions.c.review_due_on > day,
-                        and_(admissions.c.review_due_on == day, admissions.c.id > last_id),
-                    )
-                )
-            ordering = [admissions.c.review_due_on, admissions.c.id]
-        query = select(*_COLUMNS).select_from(_FROM).where(*where).order_by(*ordering)
+            position = keyset.seek(
+                after, (admissions.c.review_due_on, admissions.c.id), descending=False
+            )
+        query = (
+            select(*_COLUMNS)
+            .select_from(_FROM)
+            .where(*position.where(conditions))
+            .order_by(*position.order)
+        )
         with self.db.write() as conn:
             self._notify_reviews_due(conn, now)
-            rows = list(conn.execute(query.limit(limit + 1)).mappings())
+            rows, cursor = position.page(
+                list(conn.execute(query.limit(limit + 1)).mappings()), limit
+            )
             total = None
             if after is None:
                 total = int(
@@ -633,17 +630,9 @@ class AdmissionService:
                 action=audit_action,
                 principal=principal,
                 record_kind="member",
-                record_ids=[r["member_id"] for r in rows[:limit] if r["member_id"]],
+                record_ids=[r["member_id"] for r in rows if r["member_id"]],
             )
-        items = [_summary(r) for r in rows[:limit]]
-        cursor = None
-        if len(rows) > limit:
-            final = rows[limit - 1]
-            cursor = (
-                keyset.encode(final["id"])
-                if order == "newest"
-                else keyset.encode(final["review_due_on"], final["id"])
-            )
+        items = [_summary(r) for r in rows]
         return Page[AdmissionSummary](items=items, next_cursor=cursor, total=total)
 
     def list_admissions(
@@ -868,7 +857,3 @@ class AdmissionService:
                 {"disposition": discharge.disposition.value},
             )
             return self._detail(conn, row["number"], now)
-
-
-def _int(value: str) -> int:
-    return keyset.row_id(value)

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Connection,
     literal_column,
     select,
-    tuple_,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -49,7 +48,6 @@ from portal_core.rules.money import dollars
 from portal_core.rules.permissions import Action, tin_in_scope
 from portal_core.rules.service_dates import check_range, claim_history_start, parse_date
 from portal_core.services import audit, keyset
-from portal_core.services.keyset import decode, encode
 from portal_core.services.record_scope import claim_condition
 from portal_core.store.engine import Database
 from portal_core.store.schema import (
@@ -97,14 +95,6 @@ WALK_PROBE = 5000
 def unindexed(column: Column[Any]) -> ColumnElement[Any]:
     """`column` as SQLite's planner will not pick an index for (a unary plus: the same value)."""
     return literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
-
-
-def cursor_values(cursor: str, keys: Sequence[Column[Any]]) -> list[object]:
-    """The last row's sort key from a cursor, each part as its column's type."""
-    values: list[object] = []
-    for text, key in zip(decode(cursor, len(keys)), keys, strict=True):
-        values.append(keyset.part(key.type.python_type, text))
-    return values
 
 
 def summary_fields(row: Any) -> dict[str, Any]:
@@ -183,26 +173,18 @@ class ClaimAccess:
         sort: str = DEFAULT_SORT,
         descending: bool = True,
     ) -> Page[ClaimSummary]:
-        """A keyset page in `sort` order (ties broken by id); the caller audits its members."""
-        keys = ORDERS[sort]
-        where = list(conditions)
-        if after:
-            last = tuple_(*keys)
-            position = tuple_(*cursor_values(after, keys))
-            where.append(last < position if descending else last > position)
+        """A keyset page in `sort` order (ties broken by id), either way (`keyset.seek`); the
+        caller audits its members."""
+        position = keyset.seek(after, ORDERS[sort], descending)
         query = (
             select(*SUMMARY_COLUMNS)
             .select_from(SUMMARY_FROM)
-            .where(*where)
-            .order_by(*(k.desc() if descending else k.asc() for k in keys))
+            .where(*position.where(conditions))
+            .order_by(*position.order)
             .limit(limit + 1)
         )
-        rows = list(conn.execute(query).mappings())
-        page_rows = rows[:limit]
-        items = [ClaimSummary(**summary_fields(r)) for r in page_rows]
-        cursor = None
-        if len(rows) > limit and page_rows:
-            cursor = encode(*(page_rows[-1][k.name] for k in keys))
+        rows, cursor = position.page(list(conn.execute(query).mappings()), limit)
+        items = [ClaimSummary(**summary_fields(r)) for r in rows]
         return Page[ClaimSummary](items=items, next_cursor=cursor)
 
     def _audit_members(

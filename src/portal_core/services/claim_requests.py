@@ -4,7 +4,6 @@ provider side and answered by the call center."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 
 from sqlalchemy import (
     Connection,
@@ -28,12 +27,11 @@ from portal_core.models.common import Page
 from portal_core.models.identity import Principal
 from portal_core.rules.appeals import check_appeal_allowed, parse_appeal_kind
 from portal_core.rules.permissions import Action
-from portal_core.services import audit
+from portal_core.services import audit, keyset
 from portal_core.services.claim_access import (
     ClaimAccess,
     page_limit,
 )
-from portal_core.services.keyset import date_and_id, encode
 from portal_core.store.schema import (
     claim_appeals,
     claim_inquiries,
@@ -105,14 +103,13 @@ class ClaimRequestService(ClaimAccess):
     ) -> Page[ClaimInquiry]:
         """The payer's queue of unanswered inquiries, oldest first."""
         self._require(principal, Action.ANSWER_INQUIRIES, "claims.inquiry.queue")
-        where = [claim_inquiries.c.status == "open"]
-        if after:
-            where.append(claim_inquiries.c.id > int(date_and_id(after)[1]))
+        position = keyset.seek(after, (claim_inquiries.c.id,), descending=False)
+        where = position.where([claim_inquiries.c.status == "open"])
         limit = page_limit(limit)
         with self.db.read() as conn:
-            items = self._inquiries(conn, where, limit + 1, newest_first=False)
-        cursor = encode(date.min, items[limit - 1].id) if len(items) > limit else None
-        return Page[ClaimInquiry](items=items[:limit], next_cursor=cursor)
+            found = self._inquiries(conn, where, limit + 1, newest_first=position.backward)
+        items, cursor = position.page(found, limit, key=lambda item: (item.id,))
+        return Page[ClaimInquiry](items=items, next_cursor=cursor)
 
     def _inquiries(
         self,
@@ -220,14 +217,13 @@ class ClaimRequestService(ClaimAccess):
     ) -> Page[ClaimAppeal]:
         """The payer's queue of open grievances and appeals, oldest first."""
         self._require(principal, Action.ANSWER_INQUIRIES, "claims.appeal.queue")
-        where = [claim_appeals.c.status == "open"]
-        if after:
-            where.append(claim_appeals.c.id > int(date_and_id(after)[1]))
+        position = keyset.seek(after, (claim_appeals.c.id,), descending=False)
+        where = position.where([claim_appeals.c.status == "open"])
         limit = page_limit(limit)
         with self.db.read() as conn:
-            items = self._appeals(conn, where, limit + 1, newest_first=False)
-        cursor = encode(date.min, items[limit - 1].id) if len(items) > limit else None
-        return Page[ClaimAppeal](items=items[:limit], next_cursor=cursor)
+            found = self._appeals(conn, where, limit + 1, newest_first=position.backward)
+        items, cursor = position.page(found, limit, key=lambda item: (item.id,))
+        return Page[ClaimAppeal](items=items, next_cursor=cursor)
 
     def _appeals(
         self,

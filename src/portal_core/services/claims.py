@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import (
     Column,
@@ -39,7 +39,12 @@ from portal_core.rules.adjustment_codes import (
 )
 from portal_core.rules.claim_order import parse_sort
 from portal_core.rules.claim_status import parse_status
-from portal_core.rules.identifiers import parse_claim_number, parse_member_id, parse_npi
+from portal_core.rules.identifiers import (
+    parse_claim_number,
+    parse_member_id,
+    parse_npi,
+    parse_payment_number,
+)
 from portal_core.rules.money import dollars
 from portal_core.rules.permissions import Action
 from portal_core.rules.uploads import check_submission, safe_file_name
@@ -59,6 +64,11 @@ from portal_core.store.schema import (
     documents,
     payments,
 )
+
+
+def _given(value: str | None) -> TypeGuard[str]:
+    """Whether a criterion was filled in (blank is not given)."""
+    return bool(value and value.strip())
 
 
 class ClaimService(ClaimAccess):
@@ -81,10 +91,10 @@ class ClaimService(ClaimAccess):
             if self._walk_sort_index(conn, search, sort, where):
                 where = [claim_condition(principal, Action.READ_CLAIMS, now)]
                 where += self._search_conditions(principal, search, now.date(), unindexed)
-            if search.payment_number and search.payment_number.strip():
+            if _given(search.payment_number):
                 payment_id = conn.execute(
                     select(payments.c.id).where(
-                        payments.c.payment_number == search.payment_number.strip().upper()
+                        payments.c.payment_number == parse_payment_number(search.payment_number)
                     )
                 ).scalar()
                 where.append(claims.c.payment_id == (payment_id or -1))
@@ -100,32 +110,69 @@ class ClaimService(ClaimAccess):
         column: Callable[[Column[Any]], ColumnElement[Any]] = lambda c: c,
     ) -> list[ColumnElement[bool]]:
         """The search's filters; `column` wraps the status and date columns (`unindexed` when
-        the search should walk its order's index)."""
-        if search.claim_number and search.claim_number.strip():
-            return [claims.c.claim_number == parse_claim_number(search.claim_number)]
-        if search.payment_number and search.payment_number.strip():
+        the search should walk its order's index).
+
+        Every criterion given is checked, then the combination: a claim number or a payment
+        number finds its claims alone (anything beside it is refused, never silently dropped);
+        member, NPI and Tax ID narrow one another, with a status and service dates.
+        """
+        claim_number = (
+            parse_claim_number(search.claim_number) if _given(search.claim_number) else None
+        )
+        payment_number = (
+            parse_payment_number(search.payment_number) if _given(search.payment_number) else None
+        )
+        member_id = parse_member_id(search.member_id) if _given(search.member_id) else None
+        npi = parse_npi(search.npi) if _given(search.npi) else None
+        status = parse_status(search.status).value if _given(search.status) else None
+        start, end = self._dates(search.service_from, search.service_to, today)
+        tin = (
+            self._scoped_tin(principal, search.tin, "claims.search") if _given(search.tin) else None
+        )
+        beside = [
+            label
+            for label, value in (
+                ("member ID", member_id),
+                ("Tax ID", tin),
+                ("NPI", npi),
+                ("status", status),
+                ("service dates", search.service_from or search.service_to),
+            )
+            if value
+        ]
+        if claim_number and payment_number:
+            raise ValidationFailed(
+                "Search by claim number or by payment number, not both.", field="payment_number"
+            )
+        alone = (
+            ("claim number", "claim_number", claim_number)
+            if claim_number
+            else ("payment number", "payment_number", payment_number)
+        )
+        if alone[2] and beside:
+            raise ValidationFailed(
+                f"A {alone[0]} finds its claims alone: clear the {' and '.join(beside)}.",
+                field=alone[1],
+            )
+        if claim_number:
+            return [claims.c.claim_number == claim_number]
+        if payment_number:
             return []
-        where: list[ColumnElement[bool]] = []
-        if search.member_id and search.member_id.strip():
-            where.append(claims.c.member_id == parse_member_id(search.member_id))
-        elif search.npi and search.npi.strip():
-            npi = parse_npi(search.npi)
-            where.append(claims.c.rendering_npi == npi)
-            if search.tin and search.tin.strip():
-                where.append(
-                    claims.c.tin == self._scoped_tin(principal, search.tin, "claims.search")
-                )
-        elif search.tin and search.tin.strip():
-            where.append(claims.c.tin == self._scoped_tin(principal, search.tin, "claims.search"))
-        else:
+        if not (member_id or npi or tin):
             raise ValidationFailed(
                 "Search by claim number, by member ID, by provider NPI or Tax ID, "
                 "or by payment number.",
                 field="claim_number",
             )
-        if search.status and search.status.strip():
-            where.append(column(claims.c.status) == parse_status(search.status).value)
-        start, end = self._dates(search.service_from, search.service_to, today)
+        where: list[ColumnElement[bool]] = []
+        if member_id:
+            where.append(claims.c.member_id == member_id)
+        if npi:
+            where.append(claims.c.rendering_npi == npi)
+        if tin:
+            where.append(claims.c.tin == tin)
+        if status:
+            where.append(column(claims.c.status) == status)
         where.append(column(claims.c.service_from) >= start)
         if end is not None:
             where.append(column(claims.c.service_from) <= end)

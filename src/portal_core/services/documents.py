@@ -8,7 +8,6 @@ record's scope), for the list, its count, a read by id and so a save or a print.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -34,6 +33,7 @@ from portal_core.services.record_scope import (
     admission_condition,
     claim_condition,
     member_condition,
+    payment_condition,
     preauth_condition,
     referral_condition,
     tin_condition,
@@ -44,6 +44,7 @@ from portal_core.store.schema import (
     claims,
     documents,
     message_threads,
+    payments,
     preauth_requests,
     referrals,
 )
@@ -125,8 +126,9 @@ def _record_condition(principal: Principal, record: Record, now: datetime) -> Co
             tin_condition(principal, Action.SEND_MESSAGES, now, message_threads.c.tin),
         )
     if record is Record.PAYMENT:
-        # Payments are read per payee TIN; an EOP is filed under its payee TIN.
-        return tin_condition(principal, Action.READ_PAYMENTS, now, documents.c.tin)
+        # An EOP has the readers of its payment: filed under its payee TIN, by its number.
+        paid = select(payments.c.id).where(payments.c.payment_number == link).scalar_subquery()
+        return payment_condition(principal, Action.READ_PAYMENTS, now, documents.c.tin, paid)
     if record is Record.CARE_PLAN:
         return member_condition(principal, Action.READ_CARE_PLANS, now, link)
     if record is Record.REVIEW_CAMPAIGN:
@@ -172,13 +174,8 @@ def _summary(row: Any) -> DocumentSummary:
     return DocumentSummary(**{name: row[name] for name in DocumentSummary.model_fields})
 
 
-def _encode_cursor(created_at: datetime, doc_id: int) -> str:
-    raw = f"{created_at.isoformat()}|{doc_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    return keyset.read(cursor, datetime, int)
+_ORDER = (documents.c.created_at, documents.c.id)
+"""The lists' keyset order (newest first)."""
 
 
 class DocumentService:
@@ -221,27 +218,16 @@ class DocumentService:
             conditions.append(documents.c.kind == kind)
         if tin:
             conditions.append(documents.c.tin == tin)
-        if after:
-            at, doc_id = _decode_cursor(after)
-            conditions.append(
-                or_(
-                    documents.c.created_at < at,
-                    and_(documents.c.created_at == at, documents.c.id < doc_id),
-                )
-            )
+        position = keyset.seek(after, _ORDER, descending=True)
         query = (
             select(*_SUMMARY_COLUMNS)
-            .where(*conditions)
-            .order_by(documents.c.created_at.desc(), documents.c.id.desc())
+            .where(*position.where(conditions))
+            .order_by(*position.order)
             .limit(limit + 1)
         )
         with self.db.read() as conn:
-            rows = list(conn.execute(query).mappings())
-        items = [_summary(r) for r in rows[:limit]]
-        cursor = None
-        if len(rows) > limit and items:
-            cursor = _encode_cursor(items[-1].created_at, items[-1].id)
-        return Page[DocumentSummary](items=items, next_cursor=cursor)
+            rows, cursor = position.page(list(conn.execute(query).mappings()), limit)
+        return Page[DocumentSummary](items=[_summary(r) for r in rows], next_cursor=cursor)
 
     def search_documents(
         self,
@@ -293,26 +279,19 @@ class DocumentService:
                         select(func.count()).select_from(documents).where(*conditions)
                     ).scalar_one()
                 )
-            if after:
-                at, doc_id = _decode_cursor(after)
-                conditions.append(
-                    or_(
-                        documents.c.created_at < at,
-                        and_(documents.c.created_at == at, documents.c.id < doc_id),
-                    )
-                )
-            rows = list(
-                conn.execute(
-                    select(*_SUMMARY_COLUMNS)
-                    .where(*conditions)
-                    .order_by(documents.c.created_at.desc(), documents.c.id.desc())
-                    .limit(limit + 1)
-                ).mappings()
+            position = keyset.seek(after, _ORDER, descending=True)
+            rows, cursor = position.page(
+                list(
+                    conn.execute(
+                        select(*_SUMMARY_COLUMNS)
+                        .where(*position.where(conditions))
+                        .order_by(*position.order)
+                        .limit(limit + 1)
+                    ).mappings()
+                ),
+                limit,
             )
-        items = [_summary(r) for r in rows[:limit]]
-        cursor = None
-        if len(rows) > limit and items:
-            cursor = _encode_cursor(items[-1].created_at, items[-1].id)
+        items = [_summary(r) for r in rows]
         return Page[DocumentSummary](items=items, next_cursor=cursor, total=total)
 
     def get_document(self, principal: Principal, document_id: int) -> Document:

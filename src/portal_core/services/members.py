@@ -39,8 +39,7 @@ from portal_core.rules.identifiers import parse_member_id, parse_npi
 from portal_core.rules.money import dollars
 from portal_core.rules.permissions import Action, allowed, provider_in_scope
 from portal_core.rules.service_dates import check_birth_date, check_eligibility_date, parse_date
-from portal_core.services import audit
-from portal_core.services.keyset import decode, encode
+from portal_core.services import audit, keyset
 from portal_core.services.record_scope import member_visible, provider_npis
 from portal_core.store.engine import Database
 from portal_core.store.schema import (
@@ -456,7 +455,7 @@ class MemberService:
         npi = parse_npi(query.npi)
         day = parse_date(query.on_date, "on_date") if query.on_date else now.date()
         limit = max(1, min(limit, 1000))
-        after_id = decode(after, 1)[0] if after else None
+        position = keyset.seek(after, (pcp_assignments.c.member_id,), descending=False)
         with self.db.write() as conn:
             if not self._panel_scope(conn, principal, npi, now):
                 audit.record(
@@ -469,8 +468,8 @@ class MemberService:
                     record_id=npi,
                 )
             else:
-                rows = self._panel_rows(conn, npi, day, after_id, limit + 1)
-                items = rows[:limit]
+                found = self._panel_rows(conn, npi, day, position, limit + 1)
+                items, cursor = position.page(found, limit, key=lambda m: (m.member_id,))
                 audit.record_many(
                     conn,
                     at=now,
@@ -479,24 +478,21 @@ class MemberService:
                     record_kind="member",
                     record_ids=[m.member_id for m in items],
                 )
-                cursor = encode(items[-1].member_id) if len(rows) > limit and items else None
                 return Page[PanelMember](items=items, next_cursor=cursor)
         raise NotFound("No such provider.")
 
     def _panel_rows(
-        self, conn: Connection, npi: str, day: date, after_id: str | None, limit: int
+        self, conn: Connection, npi: str, day: date, position: keyset.Seek, limit: int
     ) -> list[PanelMember]:
         conditions = [
             pcp_assignments.c.npi == npi,
             _on(pcp_assignments.c.start_date, pcp_assignments.c.end_date, day),
         ]
-        if after_id is not None:
-            conditions.append(pcp_assignments.c.member_id > after_id)
         rows = conn.execute(
             select(pcp_assignments.c.member_id, pcp_assignments.c.start_date, members)
             .join(members, members.c.member_id == pcp_assignments.c.member_id)
-            .where(*conditions)
-            .order_by(pcp_assignments.c.member_id)
+            .where(*position.where(conditions))
+            .order_by(*position.order)
             .limit(limit)
         ).mappings()
         result: list[PanelMember] = []

@@ -42,7 +42,6 @@ from portal_core.rules.service_dates import check_range, parse_date
 from portal_core.rules.uploads import check_submission, safe_file_name
 from portal_core.services import audit, keyset
 from portal_core.services.documents import file_document
-from portal_core.services.keyset import encode
 from portal_core.services.record_scope import claim_condition, member_visible, tin_condition
 from portal_core.store import accounts
 from portal_core.store.engine import Database
@@ -98,6 +97,9 @@ _COLUMNS = (
 _SEARCH_KEYS = (message_threads.c.id, message_threads.c.subject, message_threads.c.last_post_at)
 """What the free-text search walks with (the page's rows are read once it has chosen them)."""
 
+_ACTIVITY = (message_threads.c.last_post_at, message_threads.c.id)
+"""The inbox's keyset order (newest activity first)."""
+
 _FROM = message_threads.join(
     organizations, organizations.c.id == message_threads.c.organization_id
 ).join(users, users.c.id == message_threads.c.author_id)
@@ -129,10 +131,6 @@ def _attachments(files: Sequence[UploadFile]) -> list[str]:
 
 def _limit(limit: int) -> int:
     return max(1, min(limit, MAX_PAGE))
-
-
-def _cursor(cursor: str) -> tuple[datetime, int]:
-    return keyset.read(cursor, datetime, int)
 
 
 def _summary_fields(row: Any, unread: bool) -> dict[str, Any]:
@@ -610,20 +608,8 @@ class MessageService:
         now = self._require(principal, Action.SEND_MESSAGES, "messages.list")
         limit = _limit(limit)
         with self.db.read() as conn:
-            where = self._filters(conn, principal, query, now)
-            if after:
-                when, last_id = _cursor(after)
-                # Typed by the columns (a tuple comparison would bind the time untyped).
-                where.append(
-                    or_(
-                        message_threads.c.last_post_at < when,
-                        and_(
-                            message_threads.c.last_post_at == when,
-                            message_threads.c.id < last_id,
-                        ),
-                    )
-                )
-            order = (message_threads.c.last_post_at.desc(), message_threads.c.id.desc())
+            position = keyset.seek(after, _ACTIVITY, descending=True)
+            where = position.where(self._filters(conn, principal, query, now))
             if query.text and query.text.strip():
                 found = search_newest(
                     conn,
@@ -632,7 +618,7 @@ class MessageService:
                         conn,
                         principal,
                         [*where, *extra],
-                        activity_order(conn, by_id),
+                        activity_order(conn, by_id, position.backward),
                         most - 1,
                         _SEARCH_KEYS,
                     ),
@@ -641,13 +627,11 @@ class MessageService:
                 rows = []
                 if found:
                     chosen = message_threads.c.id.in_(found)
-                    rows = self._rows(conn, principal, [chosen], activity_order(conn, True), limit)
+                    order = activity_order(conn, True, position.backward)
+                    rows = self._rows(conn, principal, [chosen], order, limit)
             else:
-                rows = self._rows(conn, principal, where, order, limit)
-        page_rows = rows[:limit]
-        cursor = None
-        if len(rows) > limit and page_rows:
-            cursor = encode(page_rows[-1]["last_post_at"], page_rows[-1]["id"])
+                rows = self._rows(conn, principal, where, position.order, limit)
+        page_rows, cursor = position.page(rows, limit)
         return self._page(principal, "messages.list", now, page_rows, cursor)
 
     def _filters(
@@ -774,22 +758,13 @@ class MessageService:
         """The CSR work queue: threads waiting for the payer, the longest waiting first."""
         now = self._require(principal, Action.ANSWER_MESSAGES, "messages.queue")
         limit = _limit(limit)
-        where: list[ColumnElement[bool]] = [message_threads.c.status == "awaiting_payer"]
-        if after:
-            when, last_id = _cursor(after)
-            where.append(
-                or_(
-                    message_threads.c.waiting_since > when,
-                    and_(message_threads.c.waiting_since == when, message_threads.c.id > last_id),
-                )
-            )
-        order = (message_threads.c.waiting_since.asc(), message_threads.c.id.asc())
+        position = keyset.seek(
+            after, (message_threads.c.waiting_since, message_threads.c.id), descending=False
+        )
+        where = position.where([message_threads.c.status == "awaiting_payer"])
         with self.db.read() as conn:
-            rows = self._rows(conn, principal, where, order, limit)
-        page_rows = rows[:limit]
-        cursor = None
-        if len(rows) > limit and page_rows:
-            cursor = encode(page_rows[-1]["waiting_since"], page_rows[-1]["id"])
+            rows = self._rows(conn, principal, where, position.order, limit)
+        page_rows, cursor = position.page(rows, limit)
         return self._page(principal, "messages.queue", now, page_rows, cursor)
 
     def lookup_thread(self, principal: Principal, reference: str) -> ThreadLookup:

@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import (
     func,
     select,
-    tuple_,
 )
 
 from portal_core.errors import NotFound
@@ -19,18 +18,18 @@ from portal_core.models.claims import (
 )
 from portal_core.models.common import Page
 from portal_core.models.identity import Principal
+from portal_core.rules.identifiers import parse_payment_number
 from portal_core.rules.money import dollars
 from portal_core.rules.permissions import Action
 from portal_core.rules.service_dates import check_range, claim_history_start, parse_date
-from portal_core.services import audit
+from portal_core.services import audit, keyset
 from portal_core.services.claim_access import (
     SUMMARY_COLUMNS,
     SUMMARY_FROM,
     ClaimAccess,
     page_limit,
 )
-from portal_core.services.keyset import date_and_id, encode
-from portal_core.services.record_scope import claim_condition, tin_condition
+from portal_core.services.record_scope import claim_condition, payment_condition
 from portal_core.store.schema import (
     claims,
     payments,
@@ -52,9 +51,9 @@ class PaymentService(ClaimAccess):
         """Payments (EOPs) by number, or by TIN and payment dates, newest first."""
         now = self._require(principal, Action.READ_PAYMENTS, "payments.search")
         limit = page_limit(limit)
-        where = [tin_condition(principal, Action.READ_PAYMENTS, now, payments.c.payee_tin)]
+        where = [payment_condition(principal, Action.READ_PAYMENTS, now)]
         if search.payment_number and search.payment_number.strip():
-            where.append(payments.c.payment_number == search.payment_number.strip().upper())
+            where.append(payments.c.payment_number == parse_payment_number(search.payment_number))
         else:
             if search.tin and search.tin.strip():
                 tin = self._scoped_tin(principal, search.tin, "payments.search")
@@ -65,9 +64,7 @@ class PaymentService(ClaimAccess):
             where.append(payments.c.payment_date >= (first or claim_history_start(now.date())))
             if last is not None:
                 where.append(payments.c.payment_date <= last)
-        if after:
-            day, payment_id = date_and_id(after)
-            where.append(tuple_(payments.c.payment_date, payments.c.id) < tuple_(day, payment_id))
+        position = keyset.seek(after, (payments.c.payment_date, payments.c.id), descending=True)
         claim_count = (
             select(func.count())
             .where(claims.c.payment_id == payments.c.id)
@@ -77,16 +74,13 @@ class PaymentService(ClaimAccess):
         query = (
             select(payments, tins.c.name.label("payee_name"), claim_count.label("claim_count"))
             .join(tins, tins.c.tin == payments.c.payee_tin)
-            .where(*where)
-            .order_by(payments.c.payment_date.desc(), payments.c.id.desc())
+            .where(*position.where(where))
+            .order_by(*position.order)
             .limit(limit + 1)
         )
         with self.db.read() as conn:
-            rows = list(conn.execute(query).mappings())
-        items = [_payment_summary(r) for r in rows[:limit]]
-        cursor = None
-        if len(rows) > limit and items:
-            cursor = encode(rows[limit - 1]["payment_date"], rows[limit - 1]["id"])
+            rows, cursor = position.page(list(conn.execute(query).mappings()), limit)
+        items = [_payment_summary(r) for r in rows]
         return Page[PaymentSummary](items=items, next_cursor=cursor)
 
     def get_payment(self, principal: Principal, payment_number: str) -> PaymentDetail:
@@ -100,7 +94,7 @@ class PaymentService(ClaimAccess):
                     .join(tins, tins.c.tin == payments.c.payee_tin)
                     .where(
                         payments.c.payment_number == number,
-                        tin_condition(principal, Action.READ_PAYMENTS, now, payments.c.payee_tin),
+                        payment_condition(principal, Action.READ_PAYMENTS, now),
                     )
                 )
                 .mappings()
@@ -132,6 +126,7 @@ class PaymentService(ClaimAccess):
                         for a in row["provider_adjustments"]
                     ],
                     claims=self._details(conn, claim_rows),
+                    hidden_claims=count - len(claim_rows),
                 )
                 audit.record_many(
                     conn,
@@ -185,6 +180,11 @@ def eop_text(eop: PaymentDetail) -> str:
     ]
     for plb in eop.provider_adjustments:
         lines.append(f"Provider adjustment {plb.code} {plb.reference}: {plb.amount:,.2f}")
+    if eop.hidden_claims:
+        lines.append(
+            f"{eop.hidden_claims} of its {eop.claim_count} claims are for providers you are not "
+            "affiliated with and are not shown."
+        )
     for claim in eop.claims:
         lines += [
             "",

@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    and_,
     delete,
     false,
     func,
@@ -924,18 +923,11 @@ class PreauthService:
         limit = max(1, min(limit, MAX_LIMIT))
         where = self._query_conditions(principal, query, now)
         total_where = list(where)
-        if after:
-            stamp, row_id = keyset.decode(after, 2)
-            at, last_id = _cursor(stamp, row_id)
-            where.append(
-                or_(
-                    preauth_requests.c.created_at < at,
-                    and_(preauth_requests.c.created_at == at, preauth_requests.c.id < last_id),
-                )
-            )
-        order = (preauth_requests.c.created_at.desc(), preauth_requests.c.id.desc())
+        position = keyset.seek(
+            after, (preauth_requests.c.created_at, preauth_requests.c.id), descending=True
+        )
         with self.db.write() as conn:
-            page = self._page(conn, principal, where, order, limit, now)
+            items, cursor = self._page(conn, principal, position, where, limit, now)
             total = None
             if not after:
                 total = conn.execute(
@@ -947,10 +939,8 @@ class PreauthService:
                 action="preauth.search",
                 principal=principal,
                 record_kind="preauth",
-                detail={"results": len(page[0])},
+                detail={"results": len(items)},
             )
-        items, last = page
-        cursor = keyset.encode(last["created_at"].isoformat(), last["id"]) if last else None
         return Page(items=items, next_cursor=cursor, total=total)
 
     def preauth_queue(
@@ -968,18 +958,11 @@ class PreauthService:
             preauth_requests.c.information_requested.is_(None),
         ]
         total_where = list(where)
-        if after:
-            stamp, row_id = keyset.decode(after, 2)
-            at, last_id = _cursor(stamp, row_id)
-            where.append(
-                or_(
-                    preauth_requests.c.due_at > at,
-                    and_(preauth_requests.c.due_at == at, preauth_requests.c.id > last_id),
-                )
-            )
-        order = (preauth_requests.c.due_at.asc(), preauth_requests.c.id.asc())
+        position = keyset.seek(
+            after, (preauth_requests.c.due_at, preauth_requests.c.id), descending=False
+        )
         with self.db.write() as conn:
-            items, last = self._page(conn, principal, where, order, limit, now)
+            items, cursor = self._page(conn, principal, position, where, limit, now)
             total = None
             if not after:
                 total = conn.execute(
@@ -993,19 +976,18 @@ class PreauthService:
                 record_kind="preauth",
                 detail={"results": len(items)},
             )
-        cursor = keyset.encode(last["due_at"].isoformat(), last["id"]) if last else None
         return Page(items=items, next_cursor=cursor, total=total)
 
     def _page(
         self,
         conn: Connection,
         principal: Principal,
+        position: keyset.Seek,
         where: list[ColumnElement[bool]],
-        order: tuple[Any, ...],
         limit: int,
         now: datetime,
-    ) -> tuple[list[PreauthSummary], RowMapping | None]:
-        """One page of summaries, and the page's last row when more follow."""
+    ) -> tuple[list[PreauthSummary], str | None]:
+        """One page of summaries at `position`, and the next page's cursor."""
         rows = list(
             conn.execute(
                 select(
@@ -1016,15 +998,13 @@ class PreauthService:
                 )
                 .join(members, members.c.member_id == preauth_requests.c.member_id)
                 .join(preauth_templates, preauth_templates.c.id == preauth_requests.c.template_id)
-                .where(*where)
-                .order_by(*order)
+                .where(*position.where(where))
+                .order_by(*position.order)
                 .limit(limit + 1)
             ).mappings()
         )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        items = [_summary(row, now) for row in rows]
-        return items, rows[-1] if more else None
+        page_rows, cursor = position.page(rows, limit)
+        return [_summary(row, now) for row in page_rows], cursor
 
     def _detail(
         self, conn: Connection, principal: Principal, row: RowMapping, now: datetime
@@ -1318,17 +1298,6 @@ def _as_draft(row: RowMapping) -> PreauthDraft:
         urgency=row["urgency"],
         answers=dict(row["answers"]),
     )
-
-
-def _cursor(stamp: str, row_id: str) -> tuple[datetime, int]:
-    """A page position's time and id; `ValidationFailed` for a tampered one."""
-    try:
-        at, last_id = datetime.fromisoformat(stamp), keyset.row_id(row_id)
-    except ValueError as error:
-        raise ValidationFailed("That page position is not valid.", field="after") from error
-    if at.tzinfo is None:
-        raise ValidationFailed("That page position is not valid.", field="after")
-    return at, last_id
 
 
 def _day_start(day: date) -> datetime:

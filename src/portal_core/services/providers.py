@@ -52,7 +52,6 @@ from portal_core.rules.provider_fields import (
 from portal_core.rules.uploads import check_submission, safe_file_name
 from portal_core.services import audit, keyset
 from portal_core.services.documents import file_document
-from portal_core.services.keyset import decode, encode
 from portal_core.store import accounts
 from portal_core.store.engine import Database
 from portal_core.store.schema import (
@@ -170,25 +169,18 @@ class ProviderService:
             )
             .where(*conditions)
         )
-        page_query = base
-        if after is not None:
-            name, npi = decode(after, 2)
-            page_query = page_query.where(
-                or_(providers.c.name > name, and_(providers.c.name == name, providers.c.npi > npi))
-            )
+        position = keyset.seek(after, (providers.c.name, providers.c.npi), descending=False)
+        page_query = base.where(*position.where([]))
         size = _limit(limit)
         with self.db.read() as conn:
-            rows = (
-                conn.execute(page_query.order_by(providers.c.name, providers.c.npi).limit(size + 1))
-                .mappings()
-                .all()
+            rows, cursor = position.page(
+                conn.execute(page_query.order_by(*position.order).limit(size + 1)).mappings().all(),
+                size,
             )
             total = None
             if after is None:
                 counted = select(func.count()).select_from(providers).where(*conditions)
                 total = int(conn.execute(counted).scalar_one())
-        more = len(rows) > size
-        rows = rows[:size]
         items = [
             ProviderSummary(
                 npi=row["npi"],
@@ -203,7 +195,6 @@ class ProviderService:
             )
             for row in rows
         ]
-        cursor = encode(rows[-1]["name"], rows[-1]["npi"]) if more and rows else None
         return Page(items=items, next_cursor=cursor, total=total)
 
     def _search_conditions(self, query: ProviderSearch, today: date) -> list[ColumnElement[bool]]:
@@ -631,22 +622,18 @@ class ProviderService:
             conditions.append(table.c.tin.in_(admin_tins))
         if status is not None:
             conditions.append(table.c.status == status)
-        query = select(table.c.id).where(*conditions)
-        if after is not None:
-            (last,) = keyset.read(after, int)
-            query = query.where(table.c.id > last if approver else table.c.id < last)
+        position = keyset.seek(after, (table.c.id,), descending=not approver)
+        query = select(table.c.id).where(*position.where(conditions))
         size = _limit(limit)
-        order = table.c.id if approver else table.c.id.desc()
         with self.db.read() as conn:
-            ids = list(conn.execute(query.order_by(order).limit(size + 1)).scalars())
+            fetched = list(conn.execute(query.order_by(*position.order).limit(size + 1)).scalars())
+            ids, cursor = position.page(fetched, size, key=lambda i: (i,))
             total = None
             if after is None:
                 counted = select(func.count()).select_from(table).where(*conditions)
                 total = int(conn.execute(counted).scalar_one())
-            more = len(ids) > size
-            ids = ids[:size]
             items = self._requests(conn, ids)
-        return Page(items=items, next_cursor=encode(ids[-1]) if more else None, total=total)
+        return Page(items=items, next_cursor=cursor, total=total)
 
     def get_profile_update(self, principal: Principal, request_id: int) -> ProfileUpdateRequest:
         """One change request: its TIN's administrators and payer administrators only."""

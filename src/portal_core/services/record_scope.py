@@ -1,5 +1,8 @@
 """Minimum necessary, as SQL: which claims, payments and members a principal may see.
 
+A billing user (or staff, or a provider) sees the claims and the EOPs of the providers they are
+affiliated with, one rule for both: an EOP is theirs when it pays one of those providers' claims.
+
 A provider-side user sees records of their TINs, and within them only those tied to the providers
 they are affiliated with (administrators and practice maintenance users see the whole TIN). A
 member is visible when their PCP is one of those providers or a claim, admission or referral in
@@ -22,6 +25,7 @@ from portal_core.rules.permissions import WHOLE_TIN_ROLES, Action, allowed, sees
 from portal_core.store.schema import (
     admissions,
     claims,
+    payments,
     pcp_assignments,
     preauth_requests,
     provider_tins,
@@ -56,6 +60,32 @@ def claim_condition(principal: Principal, action: Action, now: datetime) -> Colu
                 claims.c.rendering_npi.in_(sorted(npis)), claims.c.billing_npi.in_(sorted(npis))
             )
             conditions.append(and_(claims.c.tin == tin, tied))
+    return or_(*conditions) if conditions else false()
+
+
+def payment_condition(
+    principal: Principal,
+    action: Action,
+    now: datetime,
+    payee_tin: ColumnElement[str] = payments.c.payee_tin,
+    payment_id: ColumnElement[int] = payments.c.id,
+) -> ColumnElement[bool]:
+    """The payments (EOPs) the principal may see for `action`, as claims are seen: the whole
+    payee TIN's for administrators and practice maintenance users (and payer-side readers),
+    else the EOPs paying a claim of a provider the user is affiliated with (`claim_condition`).
+    An EOP's other claims stay hidden from such a user; the EOP says how many there are."""
+    if sees_all_tins(principal) and allowed(principal, action, None, now):
+        return true()
+    conditions: list[ColumnElement[bool]] = []
+    for tin, npis in scoped_tins(principal, action, now).items():
+        if npis is None:
+            conditions.append(payee_tin == tin)
+        elif npis:
+            tied = or_(
+                claims.c.rendering_npi.in_(sorted(npis)), claims.c.billing_npi.in_(sorted(npis))
+            )
+            paid = exists().where(claims.c.payment_id == payment_id, claims.c.tin == tin, tied)
+            conditions.append(and_(payee_tin == tin, paid))
     return or_(*conditions) if conditions else false()
 
 

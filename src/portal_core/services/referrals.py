@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, case, func, insert, literal, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal_core.clock import Clock
@@ -422,24 +422,16 @@ class ReferralService:
             conditions.append(referrals.c.tin == parse_tin(query.tin))
         if query.status is not None:
             conditions.append(status_expression(today) == query.status.value)
-        where = list(conditions)
-        if after:
-            day, last_id = keyset.date_and_id(after)
-            where.append(
-                or_(
-                    referrals.c.start_date < day,
-                    and_(referrals.c.start_date == day, referrals.c.id < last_id),
-                )
-            )
+        position = keyset.seek(after, (referrals.c.start_date, referrals.c.id), descending=True)
         rows_query = (
             select(*_columns(today))
             .select_from(_FROM)
-            .where(*where)
-            .order_by(referrals.c.start_date.desc(), referrals.c.id.desc())
+            .where(*position.where(conditions))
+            .order_by(*position.order)
             .limit(limit + 1)
         )
         with self.db.read() as conn:
-            rows = list(conn.execute(rows_query).mappings())
+            rows, cursor = position.page(list(conn.execute(rows_query).mappings()), limit)
             total = None
             if after is None:
                 total = int(
@@ -447,7 +439,7 @@ class ReferralService:
                         select(func.count()).select_from(referrals).where(*conditions)
                     ).scalar_one()
                 )
-        items = [_summary(r) for r in rows[:limit]]
+        items = [_summary(r) for r in rows]
         if items:
             with self.db.write() as conn:
                 audit.record_many(
@@ -458,10 +450,6 @@ class ReferralService:
                     record_kind="member",
                     record_ids=[i.member_id for i in items],
                 )
-        cursor = None
-        if len(rows) > limit:
-            final = rows[limit - 1]
-            cursor = keyset.encode(final["start_date"], final["id"])
         return Page[ReferralSummary](items=items, next_cursor=cursor, total=total)
 
     # -- changes -----------------------------------------------------------------------------------

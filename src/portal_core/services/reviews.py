@@ -50,7 +50,7 @@ from portal_core.models.reviews import (
 from portal_core.rules.csv_cells import csv_bytes
 from portal_core.rules.identifiers import format_tin
 from portal_core.rules.permissions import Action, allowed, can_grant
-from portal_core.services import audit
+from portal_core.services import audit, keyset
 from portal_core.services.documents import file_document
 from portal_core.store import accounts
 from portal_core.store.engine import Database
@@ -449,22 +449,17 @@ class ReviewService:
         """Items of a campaign in id order, keyset-paged; `total` counts the filter's matches."""
         limit = max(1, min(limit, 1000))
         conditions = self._item_conditions(principal, campaign_id, filter)
-        page_conditions = list(conditions)
-        if after:
-            try:
-                page_conditions.append(review_items.c.id > int(after))
-            except ValueError as error:
-                raise ValidationFailed("That page position is not valid.", field="after") from error
+        position = keyset.seek(after, (review_items.c.id,), descending=False)
         query = (
             select(review_items, users.c.username, users.c.full_name)
             .join(users, users.c.id == review_items.c.user_id)
-            .where(*page_conditions)
-            .order_by(review_items.c.id)
+            .where(*position.where(conditions))
+            .order_by(*position.order)
             .limit(limit + 1)
         )
         with self._acting(principal, "reviews.items", campaign_id, read_only=True) as conn:
             self._campaign(conn, principal, campaign_id, write=False)
-            rows = list(conn.execute(query).mappings())
+            rows, cursor = position.page(list(conn.execute(query).mappings()), limit)
             # Counted on the first page only: later pages keep the count the client already has.
             total = (
                 None
@@ -494,9 +489,8 @@ class ReviewService:
                 decided_at=r["decided_at"],
                 result=r["result"],
             )
-            for r in rows[:limit]
+            for r in rows
         ]
-        cursor = str(items[-1].id) if len(rows) > limit and items else None
         return Page[ReviewItem](items=items, next_cursor=cursor, total=total)
 
     def _bulk_conditions(

@@ -10,7 +10,6 @@ keeps an active administrator lives in one place.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -46,7 +45,7 @@ from portal_core.rules.identifiers import (
     username_key,
 )
 from portal_core.rules.permissions import Action, allowed, can_grant, sees_all_tins
-from portal_core.services import audit, throttles
+from portal_core.services import audit, keyset, throttles
 from portal_core.services.email_proof import pending_address, start_proof
 from portal_core.store import accounts
 from portal_core.store.engine import Database
@@ -63,17 +62,6 @@ from portal_core.store.users import apply_access_changes, current_providers
 
 PAYER_STAFF_LIST = "payer"
 """What the audit log names as the TIN of payer-staff lists."""
-
-
-def _encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> str:
-    try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ValidationFailed("That page position is not valid.", field="after") from error
 
 
 def _like(text: str) -> str:
@@ -369,9 +357,7 @@ class UserAdminService:
         elif status:
             conditions.append(users.c.status == status)
 
-        page_conditions = list(conditions)
-        if after:
-            page_conditions.append(users.c.username_key > _decode_cursor(after))
+        position = keyset.seek(after, (users.c.username_key,), descending=False)
         query = (
             select(
                 users.c.id,
@@ -387,17 +373,17 @@ class UserAdminService:
                 affiliation_count.label("affiliation_count"),
             )
             .select_from(source)
-            .where(*page_conditions)
-            .order_by(users.c.username_key)
+            .where(*position.where(conditions))
+            .order_by(*position.order)
             .limit(limit + 1)
         )
         count_query = select(func.count()).select_from(source).where(*conditions)
         with self.db.read() as conn:
-            rows = list(conn.execute(query).mappings())
+            rows, cursor = position.page(list(conn.execute(query).mappings()), limit)
             # Counted on the first page only: later pages keep the count the client already has.
             total = None if after else int(conn.execute(count_query).scalar_one())
         items = []
-        for r in rows[:limit]:
+        for r in rows:
             row_role_status = r["role_status"]
             if tin is None:
                 row_role_status = "removed" if r["status"] == "deactivated" else "active"
@@ -415,7 +401,6 @@ class UserAdminService:
                     affiliation_count=int(r["affiliation_count"] or 0),
                 )
             )
-        cursor = _encode_cursor(rows[limit - 1]["username_key"]) if len(rows) > limit else None
         return Page[UserSummary](items=items, next_cursor=cursor, total=total)
 
     def get_user(self, principal: Principal, user_id: int) -> UserDetail:

@@ -164,11 +164,14 @@ def _ids(rows: Sequence[Any]) -> list[int]:
     return [int(r["id"]) for r in rows]
 
 
-def activity_order(conn: Connection, by_id: bool = False) -> tuple[Any, ...]:
-    """Newest activity first. `by_id` (SQLite) puts the time behind the no-op unary plus, so the
-    planner cannot walk the activity index for the order and reads the threads the other
-    conditions name instead, then sorts them."""
+def activity_order(conn: Connection, by_id: bool = False, oldest: bool = False) -> tuple[Any, ...]:
+    """Newest activity first (`oldest`: the reverse, to read a list's last page backwards).
+    `by_id` (SQLite) puts the time behind the no-op unary plus, so the planner cannot walk the
+    activity index for the order and reads the threads the other conditions name instead, then
+    sorts them."""
     when: Any = message_threads.c.last_post_at
     if by_id and conn.dialect.name == "sqlite":
         when = literal_column("+message_threads.last_post_at")
+    if oldest:
+        return (when.asc(), message_threads.c.id.asc())
     return (when.desc(), message_threads.c.id.desc())

@@ -29,6 +29,7 @@ from textual.widgets import (
 )
 
 from portal_core.errors import PortalError, SessionExpired
+from portal_tui.widgets.result_table import ResultTable
 from portal_tui.widgets.sidebar import Sidebar
 from portal_tui.widgets.status_bar import StatusBar
 
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from portal_core.client.base import PortalClient
     from portal_core.models.common import Page
     from portal_tui.app import PortalApp
-    from portal_tui.widgets.result_table import ResultTable
 
 ResultT = TypeVar("ResultT")
 
@@ -162,6 +162,22 @@ class PortalScreen(Screen[ResultT]):
     @on(events.ScreenResume)
     def _focus_first(self) -> None:
         self.call_after_refresh(self.settle_focus)
+
+    @on(events.ScreenSuspend)
+    def _left(self) -> None:
+        """Leaving the screen for another menu cancels its workers, as popping it does (Textual
+        cancels a removed screen's); a list whose page was cut short asks for it again when the
+        screen comes back. A screen pushed above this one, in the same menu, cancels nothing."""
+        if self in self.app.screen_stack:
+            return
+        if self.workers.cancel_node(self):
+            for table in self.query(ResultTable):
+                table.interrupt()
+
+    @on(events.ScreenResume)
+    def _back(self) -> None:
+        for table in self.query(ResultTable):
+            table.resume()
 
     def settle_focus(self, tries: int = FOCUS_TRIES) -> None:
         """Focus the `AUTO_FOCUS` widget when nothing has the focus."""

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from portal_core.errors import PortalError
+from portal_core.rules.identifiers import format_tin
 from portal_tui.assets import stylesheet
 from portal_tui.display_text import printable
 from portal_tui.member_text import money
@@ -164,11 +165,21 @@ class DeniedClaimsScreen(MenuScreen):
             markup=False,
         )
         yield ResultTable["ClaimSummary"](
-            CLAIM_COLUMNS,
+            self.columns(),
             key=lambda c: c.claim_number,
             empty_text="No claims.",
             id="denied-claims",
         )
+
+    def columns(self) -> list[Column[ClaimSummary]]:
+        """The claim columns, with the Tax ID after the claim number when the worklist spans
+        several (a user with two TINs, or the payer's staff)."""
+        account = self.portal.account
+        tins = {r.tin for r in account.roles if r.status == "active"} if account else set()
+        if account is None or (account.payer_role is None and len(tins) < 2):
+            return CLAIM_COLUMNS
+        tin = Column["ClaimSummary"]("TIN", 10, lambda c: format_tin(c.tin))
+        return [CLAIM_COLUMNS[0], tin, *CLAIM_COLUMNS[1:]]
 
     @property
     def table(self) -> ResultTable[ClaimSummary]:

@@ -449,13 +449,12 @@ class HomeScreen(MenuScreen):
     # -- denied claims -------------------------------------------------------------------------
     @work(exclusive=True, group="home-denied")
     async def load_denied(self) -> None:
-        """Denials of the last 30 days, counted, with the top reasons."""
+        """Denials of the last 30 days, counted, with the top reasons: the worklist's own scope
+        (every Tax ID of the user, as `d` then shows them), so the two counts agree."""
         from portal_core.models.claims import DeniedQuery
 
-        account = self.portal.account
-        tin = account.active_tin if account and account.payer_role is None else None
         try:
-            groups = await self.client.denied_worklist(DeniedQuery(tin=tin, days=DENIED_DAYS))
+            groups = await self.client.denied_worklist(DeniedQuery(days=DENIED_DAYS))
         except PortalError as error:
             self._failed(error, "denied-title", "home-denied")
             return

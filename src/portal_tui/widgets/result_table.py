@@ -12,6 +12,12 @@ that finds nothing says `empty_text`; a refused search shows its error in place 
 Columns fit their content: a column of fixed width (numbers, money, ids, dates, codes, statuses) is
 never narrower than its title nor than its widest value held, so "$11,455,791.00" is never cut; the
 flexible columns (names, subjects) take what is left, down to their title's width.
+
+End on a list not all held asks for its last page only (`keyset.LAST`): the table then holds the
+list's tail, and asks for the page before it (the page's `next_cursor` goes backwards) when the
+cursor nears the top; Home goes back to the first rows, kept from before the jump. However long
+the list, End and Home cost one page. A fetch cut short when the screen is left (`interrupt`) is
+asked for again when it comes back (`resume`).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from portal_core.models.common import BACKWARD, LAST
 from portal_tui.display_text import one_line
 
 RowT = TypeVar("RowT")
@@ -83,7 +90,7 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
     | :- | :- | :- |
     | down, j / up, k | table.down / table.up | Move the cursor. |
     | pagedown / pageup | table.page_down / table.page_up | Move a screenful. |
-    | home / end | table.first / table.last | First or last row (end loads the rest). |
+    | home / end | table.first / table.last | First or last row (end fetches the last page only). |
     | enter | table.open | Open the row. |
     | space | table.select | Select the row (when the table allows selection). |
     """
@@ -119,13 +126,15 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
     """Index of the highlighted row."""
 
     class NeedMore(Message):
-        """The cursor nears the end of the rows held: fetch the page after `cursor`."""
+        """The table needs a page: fetch the page `after` gives (None: the first page) and answer
+        with `append_page`, whichever way it is read."""
 
-        def __init__(self, table: ResultTable[object], after: str) -> None:
+        def __init__(self, table: ResultTable[object], after: str | None) -> None:
             super().__init__()
             self.table = table
             self.after = after
-            """The `next_cursor` of the last page appended."""
+            """A page's `next_cursor` (forwards after the rows held, or backwards before them),
+            `keyset.LAST` for the last page, or None for the first."""
 
         @property
         def control(self) -> ResultTable[object]:
@@ -193,12 +202,22 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         self.total: int | None = None
         """How many rows match in all, when known."""
         self.next_cursor: str | None = None
-        """Where the next page starts; None when all rows are held."""
+        """Where the next page starts; None when the rows held reach the list's end."""
+        self.previous_cursor: str | None = None
+        """Where the page before the rows held starts (after End); None when they start the
+        list."""
         self.fetching = True
         """True while a page is being fetched (shown in the status line; not Textual's `loading`,
         which would cover the table and make it unfocusable)."""
         self._index: dict[Hashable, int] = {}
         self._pending_last = False
+        """End was pressed while a page was coming: jump once it is here."""
+        self._asked: str | None = None
+        """The `after` of the page coming (how to place it), or of the one cut short."""
+        self._interrupted = False
+        """A fetch was cut short by leaving the screen: ask again on coming back."""
+        self._head: tuple[list[RowT], str | None] | None = None
+        """The list's first rows and their `next_cursor`, kept while the tail is held (Home)."""
         self._widths_for: tuple[int, list[int]] = (-1, [])
         """Column widths for the last width drawn (the width rarely changes, rows do)."""
         self._styles: _LineStyles | None = None
@@ -218,8 +237,12 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         self.selected.clear()
         self.total = None
         self.next_cursor = None
+        self.previous_cursor = None
         self.fetching = True
         self._pending_last = False
+        self._asked = None
+        self._interrupted = False
+        self._head = None
         self.cursor = 0
         self._sync_size()
         self.scroll_to(y=0, animate=False)
@@ -228,22 +251,29 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
     def append_page(
         self, items: Iterable[RowT], next_cursor: str | None, total: int | None
     ) -> None:
-        """Add a fetched page after the rows held."""
-        added = []
-        for item in items:
-            self._index[self.row_key(item)] = len(self.rows)
-            self.rows.append(item)
-            added.append(item)
-        self._measure(added)
-        self.next_cursor = next_cursor
+        """Place a fetched page: after the rows held, or, when the table asked for the last page
+        or one before the rows held, in front of them (`next_cursor` then goes backwards)."""
+        asked, self._asked = self._asked, None
+        self._interrupted = False
+        page = list(items)
+        self._measure(page)
+        if asked == LAST:
+            self._take_tail(page, next_cursor)
+        elif asked is not None and asked.startswith(BACKWARD):
+            self._prepend(page, next_cursor)
+        else:
+            for item in page:
+                self._index[self.row_key(item)] = len(self.rows)
+                self.rows.append(item)
+            self.next_cursor = next_cursor
         if total is not None:
             self.total = total
         self.fetching = False
         self._sync_size()
         self.refresh()
         if self._pending_last:
-            self._pending_last = self.next_cursor is not None
-            self.cursor = len(self.rows) - 1
+            self._pending_last = False
+            self.action_last()
         self._maybe_fetch()
         if len(self.rows) and self.cursor < len(self.rows):
             self.post_message(self.Highlighted(self, self.rows[self.cursor]))  # type: ignore[arg-type]
@@ -266,6 +296,7 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         """A fetch failed: stop saying "Loading…" (the screen shows why)."""
         self.fetching = False
         self._pending_last = False
+        self._asked = None
         self.refresh()
 
     def show_error(self, message: str) -> None:
@@ -298,6 +329,53 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
                         changed = True
         if changed:
             self._widths_for = (-1, [])
+
+    def interrupt(self) -> None:
+        """The screen was left and its fetch cancelled: stop loading, ask again on `resume`."""
+        if self.fetching:
+            self.fetching = False
+            self._pending_last = False
+            self._interrupted = True
+            self.refresh()
+
+    def resume(self) -> None:
+        """The screen is back: ask again for the page a left screen did not get."""
+        if self._interrupted:
+            self._interrupted = False
+            self._ask(self._asked)
+
+    def _ask(self, after: str | None) -> None:
+        self.fetching = True
+        self._asked = after
+        self._refresh_status()
+        self.post_message(self.NeedMore(self, after))  # type: ignore[arg-type]
+
+    def _reindex(self) -> None:
+        self._index = {self.row_key(row): i for i, row in enumerate(self.rows)}
+
+    def _take_tail(self, items: list[RowT], before: str | None) -> None:
+        """Hold the list's last page (keeping its first rows for Home) and stand on its end."""
+        if self.previous_cursor is None and self._head is None:
+            self._head = (self.rows, self.next_cursor)
+        self.rows = items
+        self.next_cursor = None
+        self.previous_cursor = before
+        self._reindex()
+        self._sync_size()
+        self.cursor = len(self.rows) - 1
+        self.scroll_to(y=max(len(self.rows) + 2 - self.size.height, 0), animate=False)
+
+    def _prepend(self, items: list[RowT], before: str | None) -> None:
+        """Put the page before the rows held in front of them, the cursor staying on its row."""
+        self.rows = items + self.rows
+        self.previous_cursor = before
+        self._reindex()
+        self._sync_size()
+        shift = len(items)
+        self.set_reactive(ResultTable.cursor, self.cursor + shift)
+        self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
+        if before is None:
+            self._head = None  # every row from the first is held again
 
     def replace_rows(self, rows: Iterable[RowT]) -> None:
         """Put new versions of rows already held (after a decision), repainting only them."""
@@ -448,7 +526,12 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
             if self.total is not None
             else (f"{held:,}+" if self.next_cursor else f"{held:,}")
         )
-        parts = [f"Row {self.cursor + 1:,} of {count}"]
+        if self.previous_cursor is None:
+            parts = [f"Row {self.cursor + 1:,} of {count}"]
+        elif self.total is not None:
+            parts = [f"Row {self.total - held + self.cursor + 1:,} of {self.total:,}"]
+        else:
+            parts = [f"Row {held - self.cursor:,} from the end"]
         if self.selected:
             parts.append(f"{len(self.selected):,} selected")
         if self.fetching:
@@ -478,12 +561,12 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         return max(0, min(value, len(self.rows) - 1)) if self.rows else 0
 
     def _maybe_fetch(self) -> None:
-        if self.fetching or self.next_cursor is None:
+        if self.fetching:
             return
-        if self.cursor >= len(self.rows) - PREFETCH_ROWS or self._pending_last:
-            self.fetching = True
-            self._refresh_status()
-            self.post_message(self.NeedMore(self, self.next_cursor))  # type: ignore[arg-type]
+        if self.next_cursor is not None and self.cursor >= len(self.rows) - PREFETCH_ROWS:
+            self._ask(self.next_cursor)
+        elif self.previous_cursor is not None and self.cursor < PREFETCH_ROWS:
+            self._ask(self.previous_cursor)
 
     def action_cursor_down(self) -> None:
         self.cursor += 1
@@ -498,13 +581,28 @@ class ResultTable(ScrollView, Generic[RowT], can_focus=True):
         self.cursor -= self._body_height
 
     def action_first(self) -> None:
+        if self.previous_cursor is not None:
+            if self._head is None:  # no first rows kept: fetch them
+                if not self.fetching:
+                    self._ask(None)
+                return
+            # Back to the first rows kept from before End (no fetch).
+            (self.rows, self.next_cursor), self._head = self._head, None
+            self.previous_cursor = None
+            self._pending_last = False
+            self._reindex()
+            self._sync_size()
+            self.refresh()
         self.cursor = 0
+        self.scroll_to(y=0, animate=False, immediate=True)
 
     def action_last(self) -> None:
-        # Keep loading pages until the last one, then stand on the last row.
-        self._pending_last = self.next_cursor is not None
-        self.cursor = len(self.rows) - 1
-        self._maybe_fetch()
+        if self.next_cursor is None:  # the rows held reach the end
+            self.cursor = len(self.rows) - 1
+        elif self.fetching:
+            self._pending_last = True
+        else:
+            self._ask(LAST)  # the last page only, however long the list
 
     def action_open(self) -> None:
         row = self.current
