@@ -91,11 +91,7 @@ class Counter:
 def read(conn: Connection, keys: Sequence[CounterKey]) -> dict[CounterKey, Counter]:
     """The counters among `keys` that exist (one indexed read)."""
     table = throttle_counters
-    rows = conn.execute(
-        select(table).where(
-            or_(*(and_(table.c.kind == k.kind, table.c.key_digest == k.digest) for k in keys))
-        )
-    ).mappings()
+    rows = conn.execute(select(table).where(or_(*(_is(k) for k in keys)))).mappings()
     found: dict[CounterKey, Counter] = {}
     for row in rows:
         found[CounterKey(row["kind"], row["key_digest"])] = Counter(
@@ -173,7 +169,7 @@ def fail(conn: Connection, key: CounterKey) -> int:
     table = throttle_counters
     statement = (
         update(table)
-        .where(table.c.kind == key.kind, table.c.key_digest == key.digest)
+        .where(_is(key))
         .values(
             failures=table.c.failures + 1,
             in_flight=case((table.c.in_flight > 0, table.c.in_flight - 1), else_=0),
@@ -230,11 +226,7 @@ def count(
 def block(conn: Connection, key: CounterKey, until: datetime) -> None:
     """Refuse attempts through the counter until `until`."""
     table = throttle_counters
-    conn.execute(
-        update(table)
-        .where(table.c.kind == key.kind, table.c.key_digest == key.digest)
-        .values(blocked_until=until)
-    )
+    conn.execute(update(table).where(_is(key)).values(blocked_until=until))
 
 
 def clear(conn: Connection, keys: Sequence[CounterKey], now: datetime, *, proven: bool) -> None:
@@ -243,20 +235,14 @@ def clear(conn: Connection, keys: Sequence[CounterKey], now: datetime, *, proven
     values: dict[str, object] = {"failures": 0, "blocked_until": None}
     if proven:
         values["proven_at"] = now
-    conn.execute(
-        update(table)
-        .where(or_(*(and_(table.c.kind == k.kind, table.c.key_digest == k.digest) for k in keys)))
-        .values(**values)
-    )
+    conn.execute(update(table).where(or_(*(_is(k) for k in keys))).values(**values))
 
 
 def uncount(conn: Connection, key: CounterKey) -> None:
     """Take back one failure counted ahead of a check that then succeeded."""
     table = throttle_counters
     conn.execute(
-        update(table)
-        .where(table.c.kind == key.kind, table.c.key_digest == key.digest, table.c.failures > 0)
-        .values(failures=table.c.failures - 1)
+        update(table).where(_is(key), table.c.failures > 0).values(failures=table.c.failures - 1)
     )
 
 
@@ -267,6 +253,11 @@ def lift_subject(conn: Connection, subject: str) -> int:
         update(table).where(table.c.subject == subject).values(failures=0, blocked_until=None)
     )
     return int(result.rowcount or 0)
+
+
+def _is(key: CounterKey) -> Any:
+    """The condition naming one counter's row."""
+    return and_(throttle_counters.c.kind == key.kind, throttle_counters.c.key_digest == key.digest)
 
 
 def _insert(conn: Connection) -> Any:
