@@ -183,9 +183,7 @@ def release(conn: Connection, key: CounterKey) -> None:
     """The attempt held on `key` ended without failing: one in flight less."""
     table = throttle_counters
     conn.execute(
-        update(table)
-        .where(table.c.kind == key.kind, table.c.key_digest == key.digest, table.c.in_flight > 0)
-        .values(in_flight=table.c.in_flight - 1)
+        update(table).where(_is(key), table.c.in_flight > 0).values(in_flight=table.c.in_flight - 1)
     )
 
 
