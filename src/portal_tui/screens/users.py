@@ -4,6 +4,7 @@ one."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -14,6 +15,7 @@ from textual.widgets import Input, Select, Static
 
 from portal_core.errors import PortalError
 from portal_core.models.users import USER_EXPORT_COLUMNS
+from portal_core.rules.local_time import iso_time
 from portal_tui.assets import stylesheet
 from portal_tui.display_text import when
 from portal_tui.messages import OpenUser
@@ -62,10 +64,6 @@ def user_status(user: UserSummary) -> str:
 
 def user_export_row(user: UserSummary) -> list[object]:
     """A user as a row of the exported list: codes as stored, times in the payer's zone."""
-    from enum import Enum
-
-    from portal_core.rules.local_time import iso_time
-
     row: list[object] = []
     for column in USER_EXPORT_COLUMNS:
         value = getattr(user, column)
